@@ -1,0 +1,1 @@
+"""Hydra entry points, one per DVC stage: compose the config, call one library function."""

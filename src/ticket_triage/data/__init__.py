@@ -1,0 +1,1 @@
+"""Ticket data: schema, export readers, the synthetic generator, splits and vocabularies."""

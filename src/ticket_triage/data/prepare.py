@@ -1,0 +1,214 @@
+"""The ``prepare`` stage: raw tickets in, validated and split tickets plus vocabularies out.
+
+Every input row is accounted for: ``report.json`` holds
+``rows_in == rows_kept + rows_rejected + duplicates_dropped``; rejected rows are in ``rejects.csv``
+with their reason, dropped duplicates in ``duplicates.csv`` with the ticket they repeat.
+
+Outputs, all under ``paths.prepared_dir``:
+    train.parquet, val.parquet, test.parquet   the tickets (schema in ``data.schema``)
+    vocab_title.txt, vocab_body.txt            token vocabularies of the train split
+    vocab_tags.txt, departments.txt, difficulties.txt   present when the data has those columns
+    report.json, rejects.csv, duplicates.csv
+"""
+
+import json
+import logging
+import time
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ticket_triage.data import clean, ingest, schema, split, synthetic, vocab
+
+log = logging.getLogger(__name__)
+
+VOCABULARY_FILES = {
+    schema.TITLE: "vocab_title.txt",
+    schema.BODY: "vocab_body.txt",
+    schema.TAGS: "vocab_tags.txt",
+    schema.DEPARTMENT: "departments.txt",
+    schema.DIFFICULTY: "difficulties.txt",
+}
+
+
+def prepare_dataset(cfg):
+    """Run the stage for a resolved config (``data``, ``split``, ``vocab``, ``paths``, ``seed``).
+
+    Returns:
+        The report, as also written to ``report.json``.
+    """
+    started = time.perf_counter()
+    out = Path(cfg.paths.prepared_dir)
+    out.mkdir(parents=True, exist_ok=True)
+
+    tickets, rejects, rows_in, source = load_tickets(cfg.data, cfg.seed)
+    log.info("%s: %d rows read, %d rejected", source, rows_in, len(rejects))
+    tickets, duplicates = drop_duplicates(tickets)
+    log.info("%d duplicates dropped, %d tickets kept", len(duplicates), len(tickets))
+    if tickets.empty:
+        raise schema.DataError(
+            f"no usable rows in {source}: {_top_reasons(rejects)}; see {out / 'rejects.csv'}"
+        )
+
+    stratify_by = cfg.split.stratify_by if cfg.split.stratify_by in tickets else None
+    splits, rare = split.split_frame(
+        tickets, stratify_by, cfg.split.val_fraction, cfg.split.test_fraction, cfg.seed
+    )
+    if rare:
+        log.warning("classes too rare to stratify, kept in train only: %s", rare)
+    vocabularies = build_vocabularies(splits["train"], cfg.vocab)
+
+    for name, frame in splits.items():
+        frame.to_parquet(out / f"{name}.parquet", index=False)
+    for column, tokens in vocabularies.items():
+        vocab.save_vocabulary(tokens, out / VOCABULARY_FILES[column])
+    _write_csv(rejects, out / "rejects.csv")
+    _write_csv(duplicates, out / "duplicates.csv")
+
+    report = {
+        "source": source,
+        "rows_in": rows_in,
+        "rows_kept": len(tickets),
+        "rows_rejected": len(rejects),
+        "duplicates_dropped": len(duplicates),
+        "reject_reasons": _reason_counts(rejects),
+        "columns": [column for column in schema.ALL_COLUMNS if column in tickets],
+        "stratified_by": stratify_by,
+        "rare_classes": rare,
+        "splits": {name: len(frame) for name, frame in splits.items()},
+        "labels": _label_distributions(splits),
+        "vocabulary_sizes": {column: len(tokens) for column, tokens in vocabularies.items()},
+        "seconds": round(time.perf_counter() - started, 2),
+    }
+    (out / "report.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    log.info("prepared %s in %.1f s -> %s", report["splits"], report["seconds"], out)
+    return report
+
+
+def load_tickets(data, seed):
+    """Tickets and rejects from the configured source: ``data.source`` is synthetic or file.
+
+    Returns:
+        ``(tickets, rejects, rows_in, source_name)``.
+    """
+    if data.source == "synthetic":
+        generated = synthetic.generate_tickets(data.num_tickets, seed=seed)
+        generated.insert(0, ingest.ROW, range(1, len(generated) + 1))
+        tickets, rejects = clean.clean_rows(generated)
+        return tickets, rejects, len(generated), f"synthetic(num_tickets={data.num_tickets})"
+    if data.source != "file":
+        raise schema.DataError(f"data.source = '{data.source}' is not one of synthetic, file")
+    if not data.get("path"):
+        raise schema.DataError("data.path is not set: point it at a CSV, Parquet or JSONL export")
+    path = Path(data.path)
+    records, malformed = ingest.read_export(path, data.format, data.num_tickets, data.csv_separator)
+    table = ingest.map_columns(records, data.columns, source=path)
+    priority_column = data.columns.get(schema.PRIORITY)
+    tickets, rejects = clean.clean_rows(
+        table,
+        priority_map=data.priority_map,
+        departments=data.departments,
+        tags_separator=data.tags_separator,
+        where=f"column '{priority_column}' of {path}",
+    )
+    if len(malformed):
+        rejects = pd.concat([rejects, malformed], ignore_index=True)
+        rejects[[ingest.ROW, ingest.LINE]] = rejects[[ingest.ROW, ingest.LINE]].astype("Int64")
+    return tickets, rejects, len(records) + len(malformed), str(path)
+
+
+def drop_duplicates(tickets):
+    """Drop tickets whose title and body repeat an earlier ticket's (case and spacing ignored).
+
+    Returns:
+        ``(unique_tickets, duplicates)``; ``duplicates`` has ``ticket_id`` and ``duplicate_of``.
+    """
+    text = pc.binary_join_element_wise(
+        pa.Array.from_pandas(tickets[schema.TITLE]),
+        pa.Array.from_pandas(tickets[schema.BODY]),
+        pa.scalar("\n", pa.large_string()),
+    )
+    key = pc.utf8_trim_whitespace(pc.replace_substring_regex(pc.utf8_lower(text), r"\s+", " "))
+    key = pd.Series(key.to_pandas(), index=tickets.index)
+    repeated = key.duplicated(keep="first")
+    first_id = pd.Series(tickets[schema.TICKET_ID].to_numpy(), index=key).groupby(level=0).first()
+    duplicates = pd.DataFrame(
+        {
+            schema.TICKET_ID: tickets.loc[repeated, schema.TICKET_ID].to_numpy(),
+            "duplicate_of": first_id.reindex(key[repeated]).to_numpy(),
+        }
+    )
+    return tickets[~repeated].reset_index(drop=True), duplicates
+
+
+def build_vocabularies(train, settings):
+    """Token vocabularies (title, body, tags) and label lists, from the training split only."""
+    reserved = 1  # TextVectorization's OOV index counts towards its max_tokens
+    vocabularies = {
+        schema.TITLE: vocab.build_vocabulary(
+            train[schema.TITLE], settings.max_title_tokens - reserved, settings.min_count
+        ),
+        schema.BODY: vocab.build_vocabulary(
+            train[schema.BODY], settings.max_body_tokens - reserved, settings.min_count
+        ),
+    }
+    if schema.TAGS in train:
+        vocabularies[schema.TAGS] = vocab.build_vocabulary(
+            train[schema.TAGS], settings.max_tags - reserved
+        )
+    for label in schema.LABEL_COLUMNS:
+        if label in train:
+            vocabularies[label] = sorted(train[label].unique().tolist())
+    return vocabularies
+
+
+def _label_distributions(splits):
+    distributions = {}
+    for label in schema.LABEL_COLUMNS:
+        if label in splits["train"]:
+            distributions[label] = {
+                name: frame[label].value_counts().sort_index().to_dict()
+                for name, frame in splits.items()
+            }
+    if schema.PRIORITY in splits["train"]:
+        distributions[schema.PRIORITY] = {
+            name: _score_summary(frame[schema.PRIORITY]) for name, frame in splits.items()
+        }
+    return distributions
+
+
+def _score_summary(scores):
+    if scores.empty:
+        return {"count": 0}
+    histogram = pd.cut(scores, bins=[i / 10 for i in range(11)], include_lowest=True)
+    return {
+        "count": int(scores.size),
+        "mean": round(float(scores.mean()), 4),
+        "std": round(float(scores.std(ddof=0)), 4),
+        "histogram_0_to_1_by_0.1": histogram.value_counts(sort=False).tolist(),
+    }
+
+
+def _reason_counts(rejects):
+    """Reject counts by kind of reason (the reason text up to any quoted value)."""
+    if rejects.empty:
+        return {}
+    kinds = rejects[ingest.REASON].astype("str").str.split(" '", n=1).str[0]
+    kinds = kinds.str.split(":", n=1).str[0]
+    return kinds.value_counts().to_dict()
+
+
+def _top_reasons(rejects):
+    counts = _reason_counts(rejects)
+    return ", ".join(f"{count} x {reason}" for reason, count in counts.items()) or "no rows at all"
+
+
+def _write_csv(frame, path):
+    frame = frame.copy()
+    if schema.TAGS in frame:
+        frame[schema.TAGS] = frame[schema.TAGS].map(
+            lambda tags: "|".join(tags) if isinstance(tags, list) else tags
+        )
+    frame.to_csv(path, index=False)

@@ -1,0 +1,34 @@
+"""The ticket schema every stage agrees on, and the error raised when an input does not fit it.
+
+A prepared split is a table with these columns (optional ones only when the data has them):
+
+    ticket_id   string             unique per ticket
+    title       string             may be empty if body has text
+    body        string             may be empty if title has text
+    tags        list<string>       optional; lower-cased, de-duplicated
+    priority    float32 in [0, 1]  optional; categorical labels are mapped through config
+    department  string             optional; one class per ticket
+    difficulty  string             optional; the 3-class label of the feature-extraction head
+"""
+
+TICKET_ID = "ticket_id"
+TITLE = "title"
+BODY = "body"
+TAGS = "tags"
+PRIORITY = "priority"
+DEPARTMENT = "department"
+DIFFICULTY = "difficulty"
+
+REQUIRED = (TICKET_ID, TITLE, BODY)
+OPTIONAL = (TAGS, PRIORITY, DEPARTMENT, DIFFICULTY)
+ALL_COLUMNS = REQUIRED + OPTIONAL
+TEXT_COLUMNS = (TITLE, BODY)
+LABEL_COLUMNS = (DEPARTMENT, DIFFICULTY)
+
+
+class DataError(ValueError):
+    """Input data that cannot be used as configured; the message says what, where and what exists.
+
+    Raised for problems with the whole input (a missing column, an unreadable file, a mapping that
+    matches nothing); problems with single rows go to ``rejects.csv`` instead.
+    """
