@@ -1,0 +1,81 @@
+"""What a ticket model's inputs and heads are, read from the vocabularies ``prepare`` wrote.
+
+Kept free of TensorFlow so that stages and tests can reason about a dataset cheaply. Inputs and
+heads follow the data: without a tags vocabulary there is no ``tags`` input, without a
+departments file no ``department`` head, without priorities no ``priority`` head.
+
+Example:
+    >>> spec = TicketSpec(title_dim=10000, body_dim=10000, tags_dim=100, num_departments=4)
+    >>> spec.input_dims
+    {'title': 10000, 'text_body': 10000, 'tags': 100}
+"""
+
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from ticket_triage.data import schema
+from ticket_triage.data.prepare import VOCABULARY_FILES
+from ticket_triage.data.vocab import load_vocabulary
+
+TITLE = "title"  # model input names, as in the chapter
+TEXT_BODY = "text_body"
+TAGS = "tags"
+PRIORITY = "priority"  # head (output) names
+DEPARTMENT = "department"
+DIFFICULTY = "difficulty"
+FEATURES = "features"  # the trunk's last layer, reused by feature extraction
+
+
+@dataclass(frozen=True)
+class TicketSpec:
+    """Sizes of a ticket model's inputs and heads.
+
+    Args:
+        title_dim: width of the title multi-hot vector (vocabulary plus the OOV slot).
+        body_dim: width of the body multi-hot vector.
+        tags_dim: width of the tags multi-hot vector, or ``None`` without tags.
+        num_departments: department classes, or ``None`` without a department head.
+        priority: whether there is a priority head.
+    """
+
+    title_dim: int
+    body_dim: int
+    tags_dim: int | None = None
+    num_departments: int | None = None
+    priority: bool = True
+
+    @property
+    def input_dims(self):
+        dims = {TITLE: self.title_dim, TEXT_BODY: self.body_dim, TAGS: self.tags_dim}
+        return {name: dim for name, dim in dims.items() if dim}
+
+    @property
+    def heads(self):
+        return [
+            name
+            for name, present in ((PRIORITY, self.priority), (DEPARTMENT, self.num_departments))
+            if present
+        ]
+
+    def to_dict(self):
+        return asdict(self)
+
+    @classmethod
+    def from_prepared(cls, prepared_dir):
+        """Read the spec from ``prepare``'s outputs (vocabulary files and report.json)."""
+        prepared = Path(prepared_dir)
+        report = json.loads((prepared / "report.json").read_text(encoding="utf-8"))
+
+        def width(column):
+            path = prepared / VOCABULARY_FILES[column]
+            return len(load_vocabulary(path)) + 1 if path.exists() else None  # +1: OOV slot
+
+        departments = prepared / VOCABULARY_FILES[schema.DEPARTMENT]
+        return cls(
+            title_dim=width(schema.TITLE),
+            body_dim=width(schema.BODY),
+            tags_dim=width(schema.TAGS),
+            num_departments=len(load_vocabulary(departments)) if departments.exists() else None,
+            priority=schema.PRIORITY in report["columns"],
+        )

@@ -1,0 +1,56 @@
+"""The trunk every ticket model shares: Dense blocks (with optional batch norm and dropout) whose
+last activation is the layer named ``features``.
+
+Each block is ``Dense -> [BatchNormalization] -> ReLU``, with ``Dropout`` between blocks and before
+the heads, so ``training=True`` and ``training=False`` really differ (chapter 7.4.1) and the
+batch-norm moving statistics are non-trainable weights. The same layer list serves the
+functional graph (applied in order) and the subclassed model (looped over in ``call``), which is
+why those models have identical weights in identical order.
+"""
+
+import keras
+from keras import layers
+
+from ticket_triage.models.spec import FEATURES
+
+
+def trunk_layers(width=64, depth=1, dropout=0.0, batch_norm=False, prefix="trunk"):
+    """The trunk's layers, in call order; the last is an ``Activation`` named ``features``.
+
+    Args:
+        width: units of every Dense layer (the chapter uses 64).
+        depth: number of Dense blocks.
+        dropout: dropout rate between blocks (0 disables).
+        batch_norm: put BatchNormalization between each Dense and its ReLU.
+        prefix: layer-name prefix, so two trunks can live in one model.
+    """
+    stack = []
+    for block in range(depth):
+        if block and dropout:
+            stack.append(layers.Dropout(dropout, name=f"{prefix}_dropout_{block}"))
+        stack.append(layers.Dense(width, use_bias=not batch_norm, name=f"{prefix}_dense_{block}"))
+        if batch_norm:
+            stack.append(layers.BatchNormalization(name=f"{prefix}_batch_norm_{block}"))
+        last = block == depth - 1
+        stack.append(layers.Activation("relu", name=FEATURES if last else f"{prefix}_relu_{block}"))
+    return stack
+
+
+def head_dropout(dropout):
+    """Dropout applied to the features before the heads (identity when ``dropout`` is 0)."""
+    return (
+        layers.Dropout(dropout, name="head_dropout")
+        if dropout
+        else layers.Identity(name="head_dropout")
+    )
+
+
+def apply(stack, x, training=None):
+    """Call the layers of ``stack`` in order, passing ``training`` to those that take it."""
+    for layer in stack:
+        x = layer(x, training=training) if _takes_training(layer) else layer(x)
+    return x
+
+
+def _takes_training(layer):
+    return isinstance(layer, layers.Dropout | layers.BatchNormalization | keras.Model)
