@@ -75,3 +75,27 @@ def test_difficulty_is_learnable(split_tickets):
     model = LogisticRegression(max_iter=2000).fit(x_train, train[schema.DIFFICULTY])
     accuracy = (model.predict(x_test) == test[schema.DIFFICULTY]).mean()
     assert accuracy > 0.45  # three balanced classes: chance is about 0.33
+
+
+def test_split_is_independent_of_the_generator(prepare_config):
+    """Regression: one seed for both once sent nearly every mislabelled ticket to test."""
+    from ticket_triage.data.prepare import prepare_dataset
+
+    cfg = prepare_config("data.num_tickets=8000")
+    prepare_dataset(cfg)
+    splits = {
+        name: pd.read_parquet(f"{cfg.paths.prepared_dir}/{name}.parquet")
+        for name in ("train", "val", "test")
+    }
+    text = {name: frame[schema.TITLE] + " " + frame[schema.BODY] for name, frame in splits.items()}
+    vectorizer = CountVectorizer(binary=True, min_df=2).fit(text["train"])
+    model = LogisticRegression(max_iter=2000).fit(
+        vectorizer.transform(text["train"]), splits["train"][schema.DEPARTMENT]
+    )
+    accuracy = {
+        name: (
+            model.predict(vectorizer.transform(text[name])) == splits[name][schema.DEPARTMENT]
+        ).mean()
+        for name in ("val", "test")
+    }
+    assert abs(accuracy["val"] - accuracy["test"]) < 0.04, accuracy

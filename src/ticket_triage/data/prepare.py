@@ -16,6 +16,7 @@ import logging
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -43,7 +44,10 @@ def prepare_dataset(cfg):
     out = Path(cfg.paths.prepared_dir)
     out.mkdir(parents=True, exist_ok=True)
 
-    tickets, rejects, rows_in, source = load_tickets(cfg.data, cfg.seed)
+    # Independent streams: reusing one seed for generator and split correlates them (the split
+    # would sort tickets by the very draws that chose their department).
+    generator_seed, split_seed = np.random.SeedSequence(cfg.seed).spawn(2)
+    tickets, rejects, rows_in, source = load_tickets(cfg.data, generator_seed)
     log.info("%s: %d rows read, %d rejected", source, rows_in, len(rejects))
     tickets, duplicates = drop_duplicates(tickets)
     log.info("%d duplicates dropped, %d tickets kept", len(duplicates), len(tickets))
@@ -89,6 +93,8 @@ def prepare_dataset(cfg):
 
 def load_tickets(data, seed):
     """Tickets and rejects from the configured source: ``data.source`` is synthetic or file.
+
+    ``seed`` (an int or a ``numpy.random.SeedSequence``) drives the synthetic generator.
 
     Returns:
         ``(tickets, rejects, rows_in, source_name)``.

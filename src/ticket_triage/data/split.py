@@ -31,7 +31,7 @@ def split_frame(frame, stratify_by, val_fraction, test_fraction, seed):
         stratify_by: the column to stratify by, or ``None`` for a plain random split.
         val_fraction: share of each class for validation.
         test_fraction: share of each class for test.
-        seed: random seed.
+        seed: random seed (an int or a ``numpy.random.SeedSequence``).
 
     Returns:
         ``({"train": df, "val": df, "test": df}, rare_classes)``.

@@ -213,7 +213,7 @@ def generate_tickets(num_tickets, seed=0):
 
     Args:
         num_tickets: how many tickets, re-submitted duplicates included.
-        seed: the same seed gives the same tickets, byte for byte.
+        seed: an int or a ``numpy.random.SeedSequence``; the same seed gives the same tickets.
 
     Returns:
         A DataFrame with ``ticket_id, title, body, tags, priority, department, difficulty``.
