@@ -58,7 +58,7 @@ def prepare_dataset(cfg):
 
     stratify_by = cfg.split.stratify_by if cfg.split.stratify_by in tickets else None
     splits, rare = split.split_frame(
-        tickets, stratify_by, cfg.split.val_fraction, cfg.split.test_fraction, cfg.seed
+        tickets, stratify_by, cfg.split.val_fraction, cfg.split.test_fraction, split_seed
     )
     if rare:
         log.warning("classes too rare to stratify, kept in train only: %s", rare)
