@@ -24,3 +24,37 @@ def prepare_config(tmp_path):
         return compose_config("prepare", [f"paths.data_dir={tmp_path}/data", *overrides])
 
     return make
+
+
+@pytest.fixture(scope="session")
+def prepared_dir(tmp_path_factory):
+    """A small prepared synthetic dataset (600 tickets), shared by the training tests."""
+    from ticket_triage.data.prepare import prepare_dataset
+
+    data_dir = tmp_path_factory.mktemp("small") / "data"
+    prepare_dataset(
+        compose_config("prepare", [f"paths.data_dir={data_dir}", "data.num_tickets=600"])
+    )
+    return data_dir / "prepared"
+
+
+@pytest.fixture
+def train_config(tmp_path, prepared_dir):
+    """A function composing the train config on the small dataset, writing under ``tmp_path``."""
+
+    def make(*overrides):
+        return compose_config(
+            "train",
+            [
+                f"paths.prepared_dir={prepared_dir}",
+                f"paths.models_dir={tmp_path}/models",
+                f"paths.reports_dir={tmp_path}/reports",
+                "loop.verbose=0",
+                "trainer.epochs=2",
+                "trainer.batch_size=32",
+                "model.width=16",
+                *overrides,
+            ],
+        )
+
+    return make

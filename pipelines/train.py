@@ -1,0 +1,17 @@
+"""`python -m pipelines.train [overrides]`: prepared data -> models/, reports/ (conf/train.yaml)."""
+
+import hydra
+
+from ticket_triage.config import user_errors
+
+
+@hydra.main(config_path="../conf", config_name="train", version_base="1.3")
+def main(cfg):
+    from ticket_triage.training.run import train  # TensorFlow loads here, after --help/--cfg
+
+    with user_errors():
+        return train(cfg)
+
+
+if __name__ == "__main__":
+    main()

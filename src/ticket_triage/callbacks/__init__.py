@@ -1,0 +1,1 @@
+"""Custom callbacks (LossHistory, Throughput) and the factory building the configured list."""

@@ -1,0 +1,74 @@
+"""The chapter's ``LossHistory`` callback (7.3.3), recording each batch's own loss.
+
+The ``loss`` in batch logs is the running mean of the epoch so far, weighted by batch size (in
+``fit()`` and in this project's own loops alike), not the batch's loss. The chapter's version
+plots that running mean. This one recovers each batch's loss from consecutive means:
+``loss_k = (n_k * mean_k - n_{k-1} * mean_{k-1}) / (n_k - n_{k-1})``, where ``n_k`` counts the
+samples seen after batch ``k``. After every epoch it saves a plot of all batch losses so far and
+a CSV of them.
+"""
+
+import csv
+from pathlib import Path
+
+import keras
+import matplotlib
+
+matplotlib.use("Agg")  # files only: no display needed
+import matplotlib.pyplot as plt
+
+
+class LossHistory(keras.callbacks.Callback):
+    """Per-batch training losses, with a plot per epoch.
+
+    Args:
+        out_dir: where ``epoch_NNN.png`` and ``per_batch_losses.csv`` go.
+        batch_size: samples per batch.
+        num_samples: samples per epoch (so the last, smaller batch is weighted right).
+    """
+
+    def __init__(self, out_dir, batch_size, num_samples):
+        super().__init__()
+        self.out_dir = Path(out_dir)
+        self.batch_size = batch_size
+        self.num_samples = num_samples
+        self.per_batch_losses = []  # (epoch, batch, loss)
+        self._epoch = 0
+        self._previous_mean = 0.0
+
+    def on_train_begin(self, logs=None):
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        self.per_batch_losses = []
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch = epoch
+        self._previous_mean = 0.0
+
+    def on_train_batch_end(self, batch, logs=None):
+        mean = float(logs["loss"])
+        seen_before = min(batch * self.batch_size, self.num_samples)
+        seen = min((batch + 1) * self.batch_size, self.num_samples)
+        loss = (seen * mean - seen_before * self._previous_mean) / (seen - seen_before)
+        self.per_batch_losses.append((self._epoch, batch, loss))
+        self._previous_mean = mean
+
+    def on_epoch_end(self, epoch, logs=None):
+        self._write_csv()
+        figure, axes = plt.subplots(figsize=(8, 4))
+        losses = [loss for _, _, loss in self.per_batch_losses]
+        axes.plot(range(len(losses)), losses, label="training loss per batch", linewidth=0.8)
+        axes.set(
+            xlabel=f"batch (epochs 1-{epoch + 1})",
+            ylabel="loss",
+            title=f"Loss of each training batch, after epoch {epoch + 1}",
+        )
+        axes.legend()
+        figure.tight_layout()
+        figure.savefig(self.out_dir / f"epoch_{epoch + 1:03d}.png", dpi=100)
+        plt.close(figure)
+
+    def _write_csv(self):
+        with (self.out_dir / "per_batch_losses.csv").open("w", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["epoch", "batch", "loss"])
+            writer.writerows(self.per_batch_losses)

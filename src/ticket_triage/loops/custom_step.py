@@ -1,0 +1,127 @@
+"""``loop=train_step``: ``fit()`` with an overridden ``train_step`` and ``test_step`` (7.4.5).
+
+``TrainStepModel`` wraps any ticket model and overrides the two steps, in either of the chapter's
+variants (``loop.variant``):
+
+* ``trackers``: the model owns its loss trackers and metrics (a ``MetricSet``) and lists them in
+  the ``metrics`` property, so ``fit()`` resets them every epoch;
+* ``compiled``: loss and metrics come from ``compile()``; the step calls
+  ``self.compute_loss(x=, y=, y_pred=)``, updates the loss tracker with the loss and lets
+  ``compute_metrics`` update the compiled metrics (on Keras 3 the old
+  ``compiled_loss``/``compiled_metrics`` shims would report a wrong loss).
+
+The wrapper saves and loads as ``.keras``; ``unwrap`` returns the ticket model inside.
+"""
+
+import keras
+import tensorflow as tf
+
+from ticket_triage.loops.callback_list import history_of, make_callback_list
+from ticket_triage.training.objectives import MetricSet, Objectives
+
+VARIANTS = ("trackers", "compiled")
+
+
+@keras.saving.register_keras_serializable(package="ticket_triage")
+class TrainStepModel(keras.Model):
+    """A ticket model trained through its own ``train_step``.
+
+    Args:
+        inner: the ticket model (any API).
+        heads: its head names.
+        named_outputs: whether ``inner`` returns a dict of heads.
+        variant: ``trackers`` or ``compiled`` (see the module docstring).
+        **kwargs: passed to ``keras.Model``.
+    """
+
+    def __init__(self, inner, heads, named_outputs=True, variant="trackers", **kwargs):
+        super().__init__(**kwargs)
+        if variant not in VARIANTS:
+            raise ValueError(f"loop.variant = '{variant}' is not one of {', '.join(VARIANTS)}")
+        self.inner = inner
+        self.heads, self.named_outputs, self.variant = list(heads), named_outputs, variant
+        self.tracked = (
+            MetricSet(Objectives(heads, named_outputs)) if variant == "trackers" else None
+        )
+
+    def call(self, inputs, training=None):
+        return self.inner(inputs, training=training)
+
+    @property
+    def metrics(self):
+        return self.tracked.metrics if self.tracked else super().metrics
+
+    def train_step(self, data):
+        inputs, targets = data
+        with tf.GradientTape() as tape:
+            predictions = self(inputs, training=True)
+            loss, head_losses = self._loss(inputs, targets, predictions)
+        gradients = tape.gradient(loss, self.trainable_weights)
+        self.optimizer.apply(gradients, self.trainable_weights)
+        return self._update_metrics(inputs, targets, predictions, loss, head_losses)
+
+    def test_step(self, data):
+        inputs, targets = data
+        predictions = self(inputs, training=False)
+        loss, head_losses = self._loss(inputs, targets, predictions)
+        return self._update_metrics(inputs, targets, predictions, loss, head_losses)
+
+    def _loss(self, inputs, targets, predictions):
+        if self.tracked:
+            return self.tracked.loss(targets, predictions, self.losses)
+        return self.compute_loss(x=inputs, y=targets, y_pred=predictions), None
+
+    def _update_metrics(self, inputs, targets, predictions, loss, head_losses):
+        if self.tracked:
+            self.tracked.update(targets, predictions, loss, head_losses)
+            return self.tracked.result()
+        batch_size = tf.shape(tf.nest.flatten(predictions)[0])[0]
+        loss_tracker = next(m for m in self.metrics if m.name == "loss")
+        loss_tracker.update_state(loss, sample_weight=batch_size)
+        return self.compute_metrics(inputs, targets, predictions)
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "inner": keras.saving.serialize_keras_object(self.inner),
+            "heads": self.heads,
+            "named_outputs": self.named_outputs,
+            "variant": self.variant,
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        config["inner"] = keras.saving.deserialize_keras_object(config["inner"])
+        return cls(**config)
+
+
+def unwrap(model):
+    """The ticket model inside a ``TrainStepModel``; any other model as it is."""
+    return model.inner if isinstance(model, TrainStepModel) else model
+
+
+def train_with_train_step(model, data, objectives, optimizer, callbacks, epochs, loop_cfg):
+    """Wrap ``model`` in ``TrainStepModel`` and ``fit`` it."""
+    wrapper = TrainStepModel(
+        model,
+        objectives.heads,
+        objectives.named_outputs,
+        variant=loop_cfg.variant,
+        name=f"train_step_{model.name}",
+    )
+    compile_args = objectives.compile_args() if loop_cfg.variant == "compiled" else {}
+    wrapper.compile(optimizer=optimizer, **compile_args)
+    callback_list = make_callback_list(
+        callbacks, wrapper, epochs, data.steps("train"), loop_cfg.verbose
+    )
+    wrapper.fit(
+        data.dataset("train", objectives.heads, epochs=epochs),
+        steps_per_epoch=data.steps("train"),
+        validation_data=data.dataset("val", objectives.heads),
+        epochs=epochs,
+        callbacks=callback_list,
+        verbose=loop_cfg.verbose,
+        shuffle=False,
+    )
+    return history_of(callback_list)

@@ -1,0 +1,21 @@
+"""``loop=fit``: the built-in training loop (chapter 7.3): ``compile`` then ``fit``."""
+
+from ticket_triage.loops.callback_list import history_of, make_callback_list
+
+
+def train_with_fit(model, data, objectives, optimizer, callbacks, epochs, loop_cfg):
+    """Compile with the shared objectives and ``fit`` on the train split, validating on val."""
+    model.compile(optimizer=optimizer, **objectives.compile_args())
+    callback_list = make_callback_list(
+        callbacks, model, epochs, data.steps("train"), loop_cfg.verbose
+    )
+    model.fit(
+        data.dataset("train", objectives.heads, epochs=epochs),
+        steps_per_epoch=data.steps("train"),
+        validation_data=data.dataset("val", objectives.heads),
+        epochs=epochs,
+        callbacks=callback_list,
+        verbose=loop_cfg.verbose,
+        shuffle=False,
+    )
+    return history_of(callback_list)

@@ -1,0 +1,102 @@
+"""``loop=eager`` and ``loop=graph``: the chapter's hand-written training loop (7.4.3, 7.4.4).
+
+Each step runs the model with ``training=True`` under a ``GradientTape``, takes the gradient after
+the tape block (``tape.gradient``), and applies it with ``optimizer.apply(grads, weights)``. Loss
+trackers (``keras.metrics.Mean``) and head metrics are reset at the start of every epoch; the
+evaluation step runs the model with ``training=False``. ``graph`` wraps the same two step
+functions in ``tf.function``; nothing else differs.
+
+The callbacks are driven by hand, in the order ``fit()`` uses, so checkpointing, early stopping
+(``model.stop_training``), learning-rate reduction (``model.optimizer``), CSV logging,
+TensorBoard and the progress bar behave as they do under ``fit()``.
+"""
+
+import tensorflow as tf
+
+from ticket_triage.loops.callback_list import history_of, make_callback_list
+from ticket_triage.training.objectives import MetricSet
+
+
+def train_with_eager_loop(model, data, objectives, optimizer, callbacks, epochs, loop_cfg):
+    """The GradientTape loop, executed eagerly, op by op."""
+    return _train(model, data, objectives, optimizer, callbacks, epochs, loop_cfg, graph=False)
+
+
+def train_with_graph_loop(model, data, objectives, optimizer, callbacks, epochs, loop_cfg):
+    """The same loop with ``tf.function``-compiled steps."""
+    return _train(model, data, objectives, optimizer, callbacks, epochs, loop_cfg, graph=True)
+
+
+def _train(model, data, objectives, optimizer, callbacks, epochs, loop_cfg, graph):
+    model.compile(optimizer=optimizer)  # no loss: it only attaches the optimizer for callbacks
+    train_metrics, val_metrics = MetricSet(objectives), MetricSet(objectives)
+
+    def train_step(inputs, targets):
+        with tf.GradientTape() as tape:
+            predictions = model(inputs, training=True)
+            loss, head_losses = train_metrics.loss(targets, predictions, model.losses)
+        gradients = tape.gradient(loss, model.trainable_weights)
+        model.optimizer.apply(gradients, model.trainable_weights)
+        train_metrics.update(targets, predictions, loss, head_losses)
+        return train_metrics.result()
+
+    def test_step(inputs, targets):
+        predictions = model(inputs, training=False)
+        loss, head_losses = val_metrics.loss(targets, predictions, model.losses)
+        val_metrics.update(targets, predictions, loss, head_losses)
+        return val_metrics.result()
+
+    if graph:
+        train_step = tf.function(train_step, reduce_retracing=True)
+        test_step = tf.function(test_step, reduce_retracing=True)
+        model.train_function = train_step  # lets TensorBoard write the traced training graph
+
+    callback_list = make_callback_list(
+        callbacks, model, epochs, data.steps("train"), loop_cfg.verbose
+    )
+    batches = iter(data.dataset("train", objectives.heads, epochs=epochs))
+    val_data = data.dataset("val", objectives.heads)
+    model.stop_training = False
+    callback_list.on_train_begin()
+    epoch_logs = {}
+    for epoch in range(epochs):
+        train_metrics.reset()
+        callback_list.on_epoch_begin(epoch)
+        for step in range(data.steps("train")):
+            inputs, targets = next(batches)
+            callback_list.on_train_batch_begin(step)
+            logs = train_step(inputs, targets)
+            callback_list.on_train_batch_end(step, logs)
+            if model.stop_training:
+                break
+        epoch_logs = _floats(train_metrics.result())
+        epoch_logs.update(
+            {
+                f"val_{name}": value
+                for name, value in _evaluate(
+                    val_data, test_step, val_metrics, callback_list
+                ).items()
+            }
+        )
+        callback_list.on_epoch_end(epoch, epoch_logs)
+        if model.stop_training:
+            break
+    callback_list.on_train_end(epoch_logs)
+    return history_of(callback_list)
+
+
+def _evaluate(val_data, test_step, val_metrics, callback_list):
+    """One pass over the validation data with metrics reset first, as ``fit()`` does."""
+    val_metrics.reset()
+    callback_list.on_test_begin()
+    for step, (inputs, targets) in enumerate(val_data):
+        callback_list.on_test_batch_begin(step)
+        logs = test_step(inputs, targets)
+        callback_list.on_test_batch_end(step, logs)
+    logs = _floats(val_metrics.result())
+    callback_list.on_test_end(logs)
+    return logs
+
+
+def _floats(logs):
+    return {name: float(value) for name, value in logs.items()}

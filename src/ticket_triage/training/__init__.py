@@ -1,0 +1,1 @@
+"""Training: objectives (losses, metrics, optimizer) and the ``train`` stage that runs a loop."""

@@ -1,0 +1,113 @@
+"""The ``train`` stage: prepared data -> model -> loop -> callbacks -> files DVC tracks.
+
+Outputs (``paths.models_dir`` and ``paths.reports_dir``):
+    models/best.keras               best checkpoint by val_loss (ModelCheckpoint)
+    models/history.csv              per-epoch metrics (CSVLogger)
+    models/loss_history/            per-batch losses and a plot per epoch (LossHistory)
+    models/tensorboard/             scalars, graph, weight histograms (TensorBoard)
+    models/spec.json                the inputs and heads the model was built for
+    reports/train_metrics.json      final and best-epoch metrics, throughput
+    reports/model/                  summary, layer table, plot_model images
+"""
+
+import json
+import logging
+import time
+from pathlib import Path
+
+import keras
+import tensorflow as tf
+from omegaconf import OmegaConf
+
+from ticket_triage.callbacks.factory import build_callbacks
+from ticket_triage.callbacks.throughput import Throughput
+from ticket_triage.data.pipeline import TicketData
+from ticket_triage.loops import LOOPS
+from ticket_triage.models.factory import build_model
+from ticket_triage.models.inspection import inspect_model
+from ticket_triage.models.spec import DEPARTMENT, TicketSpec
+from ticket_triage.training.objectives import Objectives, make_optimizer
+
+log = logging.getLogger(__name__)
+
+
+def train(cfg):
+    """Train the configured model with the configured loop; return the summary metrics."""
+    if cfg.loop.name not in LOOPS:
+        raise ValueError(f"loop.name = '{cfg.loop.name}' is not one of {', '.join(LOOPS)}")
+    seed_everything(cfg.seed, cfg.trainer.deterministic)
+    models_dir, reports_dir = Path(cfg.paths.models_dir), Path(cfg.paths.reports_dir)
+    models_dir.mkdir(parents=True, exist_ok=True)
+    reports_dir.mkdir(parents=True, exist_ok=True)
+
+    spec = TicketSpec.from_prepared(cfg.paths.prepared_dir)
+    sequential = cfg.model.name == "sequential"
+    data = TicketData.load(
+        cfg.paths.prepared_dir,
+        batch_size=cfg.trainer.batch_size,
+        sparse=cfg.trainer.sparse_inputs,
+        seed=cfg.seed,
+        sequential=sequential,
+    )
+    model = build_model(cfg.model, spec, sparse=cfg.trainer.sparse_inputs)
+    objectives = Objectives(
+        [DEPARTMENT] if sequential else spec.heads, named_outputs=not sequential
+    )
+    (models_dir / "spec.json").write_text(json.dumps(spec.to_dict(), indent=2) + "\n")
+    inspect_model(model, reports_dir / "model")
+
+    callbacks = build_callbacks(
+        cfg.callbacks, models_dir, cfg.trainer.batch_size, data.size("train")
+    )
+    log.info(
+        "training %s with loop=%s on %d tickets (%d steps/epoch)",
+        model.name,
+        cfg.loop.name,
+        data.size("train"),
+        data.steps("train"),
+    )
+    optimizer = make_optimizer(cfg.optimizer)
+    started = time.perf_counter()
+    history = LOOPS[cfg.loop.name](
+        model, data, objectives, optimizer, callbacks, cfg.trainer.epochs, cfg.loop
+    )
+    summary = summarize(
+        history,
+        next(c for c in callbacks if isinstance(c, Throughput)),
+        time.perf_counter() - started,
+        cfg,
+    )
+    summary["learning_rate_at_end"] = float(optimizer.learning_rate)
+    (reports_dir / "train_metrics.json").write_text(json.dumps(summary, indent=2) + "\n")
+    log.info("done: %s", {k: summary[k] for k in ("epochs_run", "best_epoch", "seconds")})
+    return summary
+
+
+def seed_everything(seed, deterministic):
+    """Seed Python, NumPy and TensorFlow; optionally make TensorFlow's ops deterministic."""
+    keras.utils.set_random_seed(seed)
+    if deterministic:
+        tf.config.experimental.enable_op_determinism()
+
+
+def summarize(history, throughput, seconds, cfg):
+    """Final-epoch and best-epoch (by the checkpoint's monitor) metrics, and throughput."""
+    epochs = history.history
+    monitor = cfg.callbacks.checkpoint.monitor
+    values = epochs.get(monitor) or epochs["loss"]
+    best = (
+        min(range(len(values)), key=values.__getitem__)
+        if cfg.callbacks.checkpoint.mode != "max"
+        else max(range(len(values)), key=values.__getitem__)
+    )
+    return {
+        "loop": cfg.loop.name,
+        "model": cfg.model.name,
+        "epochs_run": len(values),
+        "best_epoch": best + 1,
+        "best": {name: float(series[best]) for name, series in epochs.items()},
+        "final": {name: float(series[-1]) for name, series in epochs.items()},
+        "seconds": round(seconds, 2),
+        "tickets_per_second": round(throughput.tickets_per_second, 1),
+        "config": OmegaConf.to_container(cfg.trainer),
+    }
