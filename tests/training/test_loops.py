@@ -44,7 +44,7 @@ def test_each_loop_mode_trains_and_writes_every_output(train_config, loop):
     assert (models / "loss_history" / "epoch_002.png").stat().st_size > 1000
     assert list((models / "tensorboard" / "train").glob("events.out.tfevents.*"))
     assert list((models / "tensorboard" / "validation").glob("events.out.tfevents.*"))
-    assert (reports / "model" / "summary.txt").exists()
+    assert (models / "inspection" / "summary.txt").exists()
 
 
 @pytest.mark.parametrize("model", ("sequential", "subclassed", "mixed"))

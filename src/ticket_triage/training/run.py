@@ -7,7 +7,7 @@ Outputs (``paths.models_dir`` and ``paths.reports_dir``):
     models/tensorboard/             scalars, graph, weight histograms (TensorBoard)
     models/spec.json                the inputs and heads the model was built for
     reports/train_metrics.json      final and best-epoch metrics, throughput
-    reports/model/                  summary, layer table, plot_model images
+    models/inspection/              summary, layer table, plot_model images
 """
 
 import json
@@ -54,7 +54,7 @@ def train(cfg):
         [DEPARTMENT] if sequential else spec.heads, named_outputs=not sequential
     )
     (models_dir / "spec.json").write_text(json.dumps(spec.to_dict(), indent=2) + "\n")
-    inspect_model(model, reports_dir / "model")
+    inspect_model(model, models_dir / "inspection")
 
     callbacks = build_callbacks(
         cfg.callbacks, models_dir, cfg.trainer.batch_size, data.size("train")
