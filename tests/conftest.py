@@ -53,6 +53,7 @@ def train_config(tmp_path, prepared_dir):
                 "trainer.epochs=2",
                 "trainer.batch_size=32",
                 "model.width=16",
+                "tracking=none",
                 *overrides,
             ],
         )

@@ -4,13 +4,15 @@ import contextlib
 import sys
 
 from ticket_triage.data.schema import DataError
+from ticket_triage.tracking.store import TrackingUnavailable
 
-USER_ERRORS = (DataError,)
+USER_ERRORS = (DataError, TrackingUnavailable)
 
 
 @contextlib.contextmanager
 def user_errors():
-    """Report a user's mistake (bad data, bad mapping) as one line and exit 2, without a traceback.
+    """Report a user's mistake (bad data or mapping, a tracking server that is down) as one line
+    and exit 2, without a traceback.
 
     Programming errors are not caught: they keep their traceback.
 

@@ -13,11 +13,12 @@ Example:
 from dataclasses import dataclass
 from pathlib import Path
 
+import keras
 import pandas as pd
 import tensorflow as tf
 
 from ticket_triage.data import schema
-from ticket_triage.data.vectorizer import TAG_SEPARATOR, TicketVectorizer
+from ticket_triage.data.vectorizer import TAG_SEPARATOR, TicketVectorizer, load_vocabularies
 from ticket_triage.models.spec import DEPARTMENT, PRIORITY, TAGS, TEXT_BODY, TITLE
 
 SPLITS = ("train", "val", "test")
@@ -25,11 +26,12 @@ SPLITS = ("train", "val", "test")
 
 @dataclass
 class TicketData:
-    """The prepared splits and the vectoriser that turns their batches into tensors.
+    """The prepared splits and the layers that turn their batches into tensors.
 
     Args:
         frames: split name -> prepared DataFrame.
         vectorizer: a ``TicketVectorizer`` over the same vocabularies.
+        departments: the department labels, in class-id order.
         batch_size: tickets per batch.
         seed: seed of the training shuffle.
         sequential: feed a Sequential model: one ``merged`` multi-hot in, its one target out.
@@ -37,16 +39,28 @@ class TicketData:
 
     frames: dict
     vectorizer: TicketVectorizer
+    departments: list
     batch_size: int = 128
     seed: int = 0
     sequential: bool = False
+
+    def __post_init__(self):
+        self.department_ids = (
+            keras.layers.StringLookup(  # department name -> class id
+                vocabulary=self.departments, num_oov_indices=0
+            )
+            if self.departments
+            else None
+        )
 
     @classmethod
     def load(cls, prepared_dir, batch_size=128, sparse=True, seed=0, sequential=False):
         prepared = Path(prepared_dir)
         frames = {split: pd.read_parquet(prepared / f"{split}.parquet") for split in SPLITS}
-        vectorizer = TicketVectorizer.from_prepared(prepared, sparse=sparse)
-        return cls(frames, vectorizer, batch_size, seed, sequential)
+        vocabularies = load_vocabularies(prepared)
+        vectorizer = TicketVectorizer(vocabularies, sparse=sparse, merge=sequential)
+        departments = vocabularies.get(schema.DEPARTMENT, [])
+        return cls(frames, vectorizer, departments, batch_size, seed, sequential)
 
     def size(self, split):
         return len(self.frames[split])
@@ -68,7 +82,7 @@ class TicketData:
             schema.TITLE: frame[schema.TITLE].to_numpy(str),
             schema.BODY: frame[schema.BODY].to_numpy(str),
         }
-        if TAGS in self.vectorizer.layers:
+        if TAGS in self.vectorizer.input_names:
             columns[schema.TAGS] = frame[schema.TAGS].map(TAG_SEPARATOR.join).to_numpy(str)
         if PRIORITY in heads:
             columns[schema.PRIORITY] = frame[schema.PRIORITY].to_numpy("float32")
@@ -98,21 +112,18 @@ class TicketData:
         return tf.data.Dataset.from_tensor_slices(permutation).batch(self.batch_size)
 
     def _to_tensors(self, batch, heads):
-        inputs = self.vectorizer.inputs(
-            batch[schema.TITLE], batch[schema.BODY], batch.get(schema.TAGS)
+        inputs = self.vectorizer(
+            {
+                TITLE: batch[schema.TITLE],
+                TEXT_BODY: batch[schema.BODY],
+                TAGS: batch.get(schema.TAGS),
+            }
         )
-        if self.sequential:
-            parts = [inputs[name] for name in (TITLE, TEXT_BODY, TAGS) if name in inputs]
-            inputs = (
-                tf.sparse.concat(1, parts) if self.vectorizer.sparse else tf.concat(parts, axis=1)
-            )
         targets = {}
         if PRIORITY in heads:
             targets[PRIORITY] = tf.expand_dims(batch[schema.PRIORITY], -1)
         if DEPARTMENT in heads:
-            targets[DEPARTMENT] = self.vectorizer.label_ids(
-                schema.DEPARTMENT, batch[schema.DEPARTMENT]
-            )
+            targets[DEPARTMENT] = self.department_ids(batch[schema.DEPARTMENT])
         if self.sequential:
             targets = targets[heads[0]]
         return inputs, targets

@@ -1,14 +1,17 @@
-"""Raw ticket fields -> model inputs and targets, with the vocabularies ``prepare`` wrote.
+"""Raw ticket text -> the multi-hot inputs of the ticket models, as one Keras layer.
 
-The same layers serve the ``tf.data`` pipeline (vectorising one batch at a time) and the serving
-model (raw strings in). Title and body use ``TextVectorization`` in ``multi_hot`` mode, tags a
-``StringLookup`` in ``multi_hot`` mode, labels a ``StringLookup`` without OOV. With
-``sparse=True`` the multi-hots are ``tf.SparseTensor``: a ticket has tens of tokens out of
-thousands, so this keeps memory and compute proportional to the words actually present.
+``TicketVectorizer`` serves twice: inside the ``tf.data`` pipeline (one batch at a time) and at
+the front of the serving model (raw strings in). Title and body go through
+``TextVectorization(output_mode="multi_hot")``, tags (one string per ticket, joined with
+``TAG_SEPARATOR``) through ``StringLookup(output_mode="multi_hot")``. With ``sparse=True`` the
+multi-hots are ``tf.SparseTensor``: a ticket has tens of tokens out of thousands, so memory and
+compute follow the words actually present.
 
 Example:
-    >>> vectorizer = TicketVectorizer.from_prepared("data/prepared", sparse=True)  # doctest: +SKIP
-    >>> vectorizer.inputs({"title": ["Refund please"], "body": ["..."], "tags": [["billing"]]})
+    >>> vectorizer = TicketVectorizer({"title": ["refund"], "body": ["card"]}, sparse=False)
+    >>> out = vectorizer({"title": ["Refund please"], "text_body": ["my card"]})
+    >>> out["title"].numpy().tolist()
+    [[1.0, 1.0]]
 """
 
 from pathlib import Path
@@ -21,64 +24,85 @@ from ticket_triage.data.prepare import VOCABULARY_FILES
 from ticket_triage.data.vocab import load_vocabulary
 from ticket_triage.models.spec import TAGS, TEXT_BODY, TITLE
 
-TAG_SEPARATOR = "\x1f"  # tags travel through tf.data as one string per ticket
+TAG_SEPARATOR = "\x1f"  # tags travel as one string per ticket
 
 
-class TicketVectorizer:
-    """Vectorising layers for one prepared dataset.
+def load_vocabularies(prepared_dir):
+    """Schema column -> tokens or labels, for every vocabulary file ``prepare`` wrote."""
+    prepared = Path(prepared_dir)
+    return {
+        column: load_vocabulary(prepared / name)
+        for column, name in VOCABULARY_FILES.items()
+        if (prepared / name).exists()
+    }
+
+
+@keras.saving.register_keras_serializable(package="ticket_triage")
+class TicketVectorizer(keras.layers.Layer):
+    """``{title, text_body[, tags]}`` strings -> multi-hot vectors.
 
     Args:
-        vocabularies: schema column -> list of tokens/labels (as in ``prepare``'s files).
-        sparse: emit ``tf.SparseTensor`` multi-hots instead of dense ones.
+        vocabularies: schema column (``title``, ``body``, ``tags``) -> tokens, most frequent first.
+        sparse: emit ``tf.SparseTensor`` multi-hots.
+        merge: concatenate them into one vector (the Sequential model's single input).
+        **kwargs: passed to ``keras.layers.Layer``.
     """
 
-    def __init__(self, vocabularies, sparse=True):
-        self.sparse = sparse
-        self.layers = {
-            TITLE: self._text(vocabularies[schema.TITLE], "title_vectorizer"),
-            TEXT_BODY: self._text(vocabularies[schema.BODY], "body_vectorizer"),
+    def __init__(self, vocabularies, sparse=True, merge=False, **kwargs):
+        super().__init__(**kwargs)
+        self.vocabularies = {
+            column: list(tokens)
+            for column, tokens in vocabularies.items()
+            if column in (schema.TITLE, schema.BODY, schema.TAGS)
         }
-        if schema.TAGS in vocabularies:
-            self.layers[TAGS] = keras.layers.StringLookup(
-                vocabulary=vocabularies[schema.TAGS],
+        self.sparse, self.merge = sparse, merge
+        self.title_vectorizer = self._text(schema.TITLE)
+        self.body_vectorizer = self._text(schema.BODY)
+        self.tags_lookup = (
+            keras.layers.StringLookup(
+                vocabulary=self.vocabularies[schema.TAGS],
                 output_mode="multi_hot",
                 sparse=sparse,
-                name="tags_lookup",
             )
-        self.labels = {
-            column: keras.layers.StringLookup(
-                vocabulary=vocabularies[column], num_oov_indices=0, name=f"{column}_lookup"
-            )
-            for column in schema.LABEL_COLUMNS
-            if column in vocabularies
-        }
-
-    @classmethod
-    def from_prepared(cls, prepared_dir, sparse=True):
-        prepared = Path(prepared_dir)
-        vocabularies = {
-            column: load_vocabulary(prepared / name)
-            for column, name in VOCABULARY_FILES.items()
-            if (prepared / name).exists()
-        }
-        return cls(vocabularies, sparse=sparse)
-
-    def _text(self, vocabulary, name):
-        return keras.layers.TextVectorization(
-            vocabulary=vocabulary, output_mode="multi_hot", sparse=self.sparse, name=name
+            if schema.TAGS in self.vocabularies
+            else None
         )
 
-    def inputs(self, title, body, tags=None):
-        """Multi-hot inputs for a batch of raw strings (``tags``: one joined string per ticket)."""
-        vectors = {TITLE: self.layers[TITLE](title), TEXT_BODY: self.layers[TEXT_BODY](body)}
-        if TAGS in self.layers:
-            split = tf.strings.split(tags, sep=TAG_SEPARATOR)
-            vectors[TAGS] = self.layers[TAGS](tf.ragged.boolean_mask(split, split != ""))
-        return vectors
+    def _text(self, column):
+        return keras.layers.TextVectorization(
+            vocabulary=self.vocabularies[column], output_mode="multi_hot", sparse=self.sparse
+        )
 
-    def label_ids(self, column, labels):
-        """Integer class ids of string labels."""
-        return self.labels[column](labels)
+    def build(self, input_shape=None):
+        self.built = True  # the lookup layers are complete from their vocabularies
 
-    def vocabulary(self, column):
-        return self.labels[column].get_vocabulary()
+    @property
+    def input_names(self):
+        return [TITLE, TEXT_BODY] + ([TAGS] if self.tags_lookup is not None else [])
+
+    def call(self, inputs):
+        vectors = {
+            TITLE: self.title_vectorizer(_flat(inputs[TITLE])),
+            TEXT_BODY: self.body_vectorizer(_flat(inputs[TEXT_BODY])),
+        }
+        if self.tags_lookup is not None:
+            tags = tf.strings.split(_flat(inputs[TAGS]), sep=TAG_SEPARATOR)
+            vectors[TAGS] = self.tags_lookup(tf.ragged.boolean_mask(tags, tags != ""))
+        if not self.merge:
+            return vectors
+        parts = list(vectors.values())
+        return tf.sparse.concat(1, parts) if self.sparse else tf.concat(parts, axis=1)
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "vocabularies": self.vocabularies,
+            "sparse": self.sparse,
+            "merge": self.merge,
+        }
+
+
+def _flat(strings):
+    """Accept ``(batch,)`` or ``(batch, 1)`` string tensors (serving inputs are the latter)."""
+    strings = tf.convert_to_tensor(strings)
+    return tf.reshape(strings, [-1])

@@ -5,11 +5,14 @@ Outputs (``paths.models_dir`` and ``paths.reports_dir``):
     models/history.csv              per-epoch metrics (CSVLogger)
     models/loss_history/            per-batch losses and a plot per epoch (LossHistory)
     models/tensorboard/             scalars, graph, weight histograms (TensorBoard)
+    models/serving.keras            raw strings in, priority + department out (ServingModel)
     models/spec.json                the inputs and heads the model was built for
+    models/mlflow_run.json          the MLflow run, for evaluate and extract_features
     reports/train_metrics.json      final and best-epoch metrics, throughput
     models/inspection/              summary, layer table, plot_model images
 """
 
+import functools
 import json
 import logging
 import time
@@ -21,11 +24,15 @@ from omegaconf import OmegaConf
 
 from ticket_triage.callbacks.factory import build_callbacks
 from ticket_triage.callbacks.throughput import Throughput
+from ticket_triage.data import schema
 from ticket_triage.data.pipeline import TicketData
+from ticket_triage.data.vectorizer import TAG_SEPARATOR
 from ticket_triage.loops import LOOPS
 from ticket_triage.models.factory import build_model
 from ticket_triage.models.inspection import inspect_model
-from ticket_triage.models.spec import DEPARTMENT, TicketSpec
+from ticket_triage.models.serving import build_serving_model
+from ticket_triage.models.spec import DEPARTMENT, TAGS, TEXT_BODY, TITLE, TicketSpec
+from ticket_triage.tracking.session import start_tracking
 from ticket_triage.training.objectives import Objectives, make_optimizer
 
 log = logging.getLogger(__name__)
@@ -59,6 +66,10 @@ def train(cfg):
     callbacks = build_callbacks(
         cfg.callbacks, models_dir, cfg.trainer.batch_size, data.size("train")
     )
+    export = functools.cache(lambda: export_serving_model(model, data, models_dir))
+    _, tracker = start_tracking(cfg, export)
+    if tracker is not None:
+        callbacks.append(tracker)  # last: it logs what the other callbacks have written
     log.info(
         "training %s with loop=%s on %d tickets (%d steps/epoch)",
         model.name,
@@ -78,9 +89,25 @@ def train(cfg):
         cfg,
     )
     summary["learning_rate_at_end"] = float(optimizer.learning_rate)
+    export()
     (reports_dir / "train_metrics.json").write_text(json.dumps(summary, indent=2) + "\n")
     log.info("done: %s", {k: summary[k] for k in ("epochs_run", "best_epoch", "seconds")})
     return summary
+
+
+def export_serving_model(model, data, models_dir):
+    """Save the string-input serving model; return it with a three-ticket input example."""
+    serving = build_serving_model(model, data.vectorizer)
+    serving.save(Path(models_dir) / "serving.keras")
+    return serving, input_example(data.frames["val"].head(3), data.vectorizer.input_names)
+
+
+def input_example(frame, input_names):
+    """Serving inputs for a few prepared tickets: ``{name: (n, 1) array of strings}``."""
+    columns = {TITLE: frame[schema.TITLE], TEXT_BODY: frame[schema.BODY]}
+    if TAGS in input_names:
+        columns[TAGS] = frame[schema.TAGS].map(TAG_SEPARATOR.join)
+    return {name: values.to_numpy(object).reshape(-1, 1) for name, values in columns.items()}
 
 
 def seed_everything(seed, deterministic):

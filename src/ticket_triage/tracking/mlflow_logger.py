@@ -1,0 +1,165 @@
+"""The MLflow callback every loop mode drives (``fit``, ``eager``, ``graph``, ``train_step``).
+
+MLflow's own Keras callback logs no checkpoints or models, and autologging patches only
+``fit()``; this one is a plain ``keras.callbacks.Callback``, so the hand-written loops drive it
+too. It records:
+
+* at train begin: params (the resolved config, flattened), the resolved config as YAML, the
+  model summary, layer table and ``plot_model`` images;
+* each epoch: every training and validation metric (custom RMSE included) and the learning rate,
+  at ``step=epoch``; optionally every N batches;
+* each checkpoint ModelCheckpoint saves, as it is saved;
+* at train end: the LossHistory plots, the CSV log, the TensorBoard logs, and the serving model
+  (raw strings in) via ``mlflow.tensorflow.log_model`` with signature and input example.
+
+A store that fails mid-run costs one warning: logging stops, training and checkpoints go on.
+"""
+
+import logging
+import time
+from pathlib import Path
+
+import keras
+
+from ticket_triage.tracking import params as mlflow_params
+from ticket_triage.tracking import store
+
+log = logging.getLogger(__name__)
+
+
+class MlflowLogger(keras.callbacks.Callback):
+    """Log a training run to MLflow.
+
+    Args:
+        run: the ``TrackedRun`` to log into.
+        params: flat ``{name: value}`` params (see ``tracking.params.flatten``).
+        config_yaml: the resolved config, as YAML text.
+        models_dir: where the checkpoint, CSV log, loss plots and TensorBoard logs are written.
+        checkpoint_name: file name of the best checkpoint in ``models_dir``.
+        serving_model: a function returning ``(model, input_example)`` to log at train end.
+        pip_requirements: requirements recorded with the model (inferring them takes ~15 s).
+        code_paths: this package's source, shipped with the model so it loads anywhere.
+        custom_objects: the registered classes the model needs to deserialise.
+        log_every_n_batches: also log batch metrics every N batches (0: never).
+    """
+
+    def __init__(
+        self,
+        run,
+        params,
+        config_yaml,
+        models_dir,
+        checkpoint_name,
+        serving_model,
+        pip_requirements,
+        code_paths=(),
+        custom_objects=None,
+        log_every_n_batches=0,
+    ):
+        super().__init__()
+        self.run = run
+        self.run_params = params
+        self.config_yaml = config_yaml
+        self.models_dir = Path(models_dir)
+        self.checkpoint = self.models_dir / checkpoint_name
+        self.serving_model = serving_model
+        self.pip_requirements = pip_requirements
+        self.code_paths = list(code_paths)
+        self.custom_objects = custom_objects
+        self.log_every_n_batches = log_every_n_batches
+        self.client = run.client
+        self.failed = False
+        self._checkpoint_mtime = None
+        self._epoch = 0
+
+    def on_train_begin(self, logs=None):
+        for batch in mlflow_params.batches(self.run_params):
+            self._safely(self._log_params, batch)
+        self._safely(self.client.log_text, self.run.run_id, self.config_yaml, "config.yaml")
+        inspection = self.models_dir / "inspection"
+        if inspection.exists():
+            self._safely(self.client.log_artifacts, self.run.run_id, str(inspection), "inspection")
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.log_every_n_batches and (batch + 1) % self.log_every_n_batches == 0:
+            step = self._epoch * (self.params.get("steps") or 0) + batch  # Keras's params
+            self._safely(
+                self._log_metrics, {f"batch_{k}": v for k, v in (logs or {}).items()}, step
+            )
+
+    def on_epoch_end(self, epoch, logs=None):
+        metrics = dict(logs or {})
+        metrics.setdefault("learning_rate", float(self.model.optimizer.learning_rate))
+        self._safely(self._log_metrics, metrics, epoch)
+        if self.checkpoint.exists() and self.checkpoint.stat().st_mtime != self._checkpoint_mtime:
+            self._checkpoint_mtime = self.checkpoint.stat().st_mtime
+            self._safely(
+                self.client.log_artifact, self.run.run_id, str(self.checkpoint), "checkpoints"
+            )
+
+    def on_train_end(self, logs=None):
+        for name, folder in (
+            ("history.csv", None),
+            ("loss_history", "loss_history"),
+            ("tensorboard", "tensorboard"),
+        ):
+            path = self.models_dir / name
+            if path.is_dir():
+                self._safely(self.client.log_artifacts, self.run.run_id, str(path), folder)
+            elif path.exists():
+                self._safely(self.client.log_artifact, self.run.run_id, str(path))
+        self._safely(self._log_model)
+        self._safely(self.client.set_terminated, self.run.run_id, "FINISHED")
+
+    def _log_params(self, batch):
+        from mlflow.entities import Param
+
+        self.client.log_batch(
+            self.run.run_id, params=[Param(key, value) for key, value in batch.items()]
+        )
+
+    def _log_metrics(self, metrics, step):
+        from mlflow.entities import Metric
+
+        now = int(time.time() * 1000)
+        entries = [Metric(name, float(value), now, step) for name, value in metrics.items()]
+        self.client.log_batch(self.run.run_id, metrics=entries)
+
+    def _log_model(self):
+        import mlflow
+        from mlflow.models import infer_signature
+
+        model, example = self.serving_model()
+        signature = infer_signature(example, _numpy(model.predict(example, verbose=0)))
+        mlflow.set_tracking_uri(self.run.tracking_uri)
+        with mlflow.start_run(run_id=self.run.run_id):
+            mlflow.tensorflow.log_model(
+                model,
+                name="model",
+                signature=signature,
+                input_example=example,
+                pip_requirements=self.pip_requirements,
+                code_paths=self.code_paths,
+                custom_objects=self.custom_objects,
+            )
+
+    def _safely(self, call, *args):
+        """Run one MLflow call; after the first failure, warn once and stop logging."""
+        if self.failed:
+            return
+        try:
+            store.retrying(call, *args)
+        except Exception as error:  # a tracking outage must never stop training
+            self.failed = True
+            log.warning(
+                "MLflow logging failed and is switched off for this run (training "
+                "continues, checkpoints are still written): %s",
+                error,
+            )
+
+
+def _numpy(outputs):
+    return {name: keras.ops.convert_to_numpy(value) for name, value in outputs.items()}

@@ -1,0 +1,93 @@
+"""Creating the MLflow run of a training job, its sweep parent, and finding it again later.
+
+A training job gets one run. In a Hydra multirun (a grid, or an Optuna search) every job is a
+child of one parent run per sweep, created by whichever job comes first (under a file lock, so
+parallel jobs agree). The run id is written to ``models/mlflow_run.json`` so that ``evaluate`` and
+``extract_features`` log into the run that produced the model.
+"""
+
+import json
+import logging
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from filelock import FileLock
+
+from ticket_triage.tracking import store
+from ticket_triage.tracking.context import sweep_id
+
+log = logging.getLogger(__name__)
+
+RUN_FILE = "mlflow_run.json"
+PARENT_TAG = "sweep_parent"
+
+
+@dataclass
+class TrackedRun:
+    """Where a run lives. ``client`` is an ``mlflow.MlflowClient`` for ``tracking_uri``."""
+
+    tracking_uri: str
+    experiment_id: str
+    run_id: str
+
+    @property
+    def client(self):
+        from mlflow import MlflowClient
+
+        return MlflowClient(self.tracking_uri)
+
+    def save(self, models_dir):
+        (Path(models_dir) / RUN_FILE).write_text(json.dumps(asdict(self), indent=2) + "\n")
+
+    @classmethod
+    def load(cls, models_dir):
+        """The run recorded beside a model, or ``None`` when training was not tracked."""
+        path = Path(models_dir) / RUN_FILE
+        return cls(**json.loads(path.read_text())) if path.exists() else None
+
+
+def start_training_run(tracking_cfg, tags, run_name, launch):
+    """Create the run (and its sweep parent); raise ``TrackingUnavailable`` if the store is down."""
+    from mlflow import MlflowClient
+
+    uri = store.resolve_uri(tracking_cfg.uri)
+    store.bounded_http_retries()
+    store.check_reachable(uri)
+    client = MlflowClient(uri)
+    with FileLock(str(store.lock_path(uri)), timeout=300):
+        experiment_id = _experiment(client, tracking_cfg.experiment)
+        parent_id = _sweep_parent(client, experiment_id, launch) if launch["multirun"] else None
+    run_tags = dict(tags)
+    if parent_id:
+        run_tags["mlflow.parentRunId"] = parent_id
+    run = store.retrying(client.create_run, experiment_id, tags=run_tags, run_name=run_name)
+    log.info(
+        "MLflow run %s in experiment '%s' at %s", run.info.run_id, tracking_cfg.experiment, uri
+    )
+    return TrackedRun(uri, experiment_id, run.info.run_id)
+
+
+def _experiment(client, name):
+    experiment = store.retrying(client.get_experiment_by_name, name)
+    if experiment is not None:
+        return experiment.experiment_id
+    return store.retrying(client.create_experiment, name)
+
+
+def _sweep_parent(client, experiment_id, launch):
+    sweep = sweep_id(launch["sweep_dir"])
+    found = store.retrying(
+        client.search_runs,
+        [experiment_id],
+        filter_string=f"tags.sweep_id = '{sweep}' and tags.{PARENT_TAG} = 'true'",
+        max_results=1,
+    )
+    if found:
+        return found[0].info.run_id
+    parent = store.retrying(
+        client.create_run,
+        experiment_id,
+        run_name=f"sweep {Path(launch['sweep_dir']).name}",
+        tags={"sweep_id": sweep, PARENT_TAG: "true", "sweep_dir": launch["sweep_dir"]},
+    )
+    return parent.info.run_id

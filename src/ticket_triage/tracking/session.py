@@ -1,0 +1,73 @@
+"""Turning ``conf/tracking/`` into a run and its callback, for the ``train`` stage.
+
+``tracking=mlflow`` (default) creates the run before any training, so an unreachable server stops
+the stage at once with one message, unless ``tracking.optional`` is set, in which case training
+goes on untracked after a warning. ``tracking=none`` turns tracking off.
+"""
+
+import logging
+from pathlib import Path
+
+import keras
+from omegaconf import OmegaConf
+
+import ticket_triage
+from ticket_triage.tracking import context, params
+from ticket_triage.tracking.mlflow_logger import MlflowLogger
+from ticket_triage.tracking.runs import start_training_run
+from ticket_triage.tracking.store import TrackingUnavailable
+
+log = logging.getLogger(__name__)
+
+
+def start_tracking(cfg, serving_model):
+    """``(run, callback)`` for a training job, or ``(None, None)`` when tracking is off.
+
+    Args:
+        cfg: the resolved train config.
+        serving_model: a function returning ``(serving model, input example)``, called once at
+            the end of training.
+    """
+    if not cfg.tracking.enabled:
+        return None, None
+    launch = context.hydra_launch()
+    tags = context.run_tags(cfg.loop.name, cfg.model.name, cfg.paths.prepared_dir, launch)
+    try:
+        run = start_training_run(cfg.tracking, tags, _run_name(cfg, launch), launch)
+    except TrackingUnavailable as error:
+        if not cfg.tracking.optional:
+            raise
+        log.warning("%s: training goes on without tracking (tracking.optional=true)", error)
+        return None, None
+    run.save(cfg.paths.models_dir)
+    resolved = OmegaConf.to_container(cfg, resolve=True)
+    logger = MlflowLogger(
+        run,
+        params=params.flatten(resolved),
+        config_yaml=OmegaConf.to_yaml(cfg, resolve=True),
+        models_dir=cfg.paths.models_dir,
+        checkpoint_name=cfg.callbacks.checkpoint.filename,
+        serving_model=serving_model,
+        pip_requirements=pip_requirements(),
+        code_paths=[str(Path(ticket_triage.__file__).parent)],
+        custom_objects={
+            name: obj
+            for name, obj in keras.saving.get_custom_objects().items()
+            if name.startswith("ticket_triage>")
+        },
+        log_every_n_batches=cfg.tracking.log_every_n_batches,
+    )
+    return run, logger
+
+
+def pip_requirements():
+    """The logged model's requirements, stated (MLflow's inference costs 12-15 s a model)."""
+    from importlib.metadata import version
+
+    packages = ("tensorflow-cpu", "keras", "mlflow", "pandas", "pyarrow")
+    return [f"{name}=={version(name)}" for name in packages]
+
+
+def _run_name(cfg, launch):
+    name = f"{cfg.model.name}-{cfg.loop.name}"
+    return f"{name}-job{launch['job_num']}" if launch["multirun"] else name

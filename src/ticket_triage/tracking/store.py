@@ -1,0 +1,82 @@
+"""Where runs go, and talking to that store reliably.
+
+The default store is one SQLite file at the project root, ``sqlite:///<root>/mlruns.db``, written
+as an absolute path so that Hydra's run directories, parallel sweep jobs and DVC's queued
+experiments (which run in a temporary copy under ``.dvc/tmp/exps/``) all land in the same store.
+``tracking.uri`` or ``MLFLOW_TRACKING_URI`` point elsewhere, e.g. at an ``mlflow server``.
+
+SQLite allows one writer at a time: parallel jobs see "database is locked". ``retrying`` waits
+and tries again, and first-time set-up (schema creation, the experiment) happens under a file
+lock, so no run or metric is lost.
+"""
+
+import logging
+import os
+import random
+import time
+from pathlib import Path
+from urllib.error import URLError
+from urllib.request import urlopen
+
+log = logging.getLogger(__name__)
+
+DB_NAME = "mlruns.db"
+_EXPERIMENT_COPY = f"{os.sep}.dvc{os.sep}tmp{os.sep}exps{os.sep}"
+
+
+class TrackingUnavailable(RuntimeError):
+    """The configured tracking server cannot be reached."""
+
+
+def project_root(cwd=None):
+    """The project root, seen through DVC's temporary experiment copies."""
+    cwd = str(Path(cwd or Path.cwd()).resolve())
+    return Path(cwd.split(_EXPERIMENT_COPY)[0]) if _EXPERIMENT_COPY in cwd else Path(cwd)
+
+
+def resolve_uri(configured=None):
+    """``MLFLOW_TRACKING_URI``, else ``tracking.uri``, else the project's SQLite file."""
+    uri = os.environ.get("MLFLOW_TRACKING_URI") or configured
+    return uri or f"sqlite:///{project_root() / DB_NAME}"
+
+
+def check_reachable(uri, timeout=5.0):
+    """Fail fast, with one clear message, when an HTTP tracking server does not answer."""
+    if not uri.startswith(("http://", "https://")):
+        return
+    try:
+        with urlopen(f"{uri.rstrip('/')}/health", timeout=timeout) as response:
+            if response.status == 200:
+                return
+    except (URLError, OSError) as error:
+        raise TrackingUnavailable(
+            f"MLflow tracking server {uri} is unreachable ({error}); start it, fix tracking.uri "
+            "/ MLFLOW_TRACKING_URI, or run with tracking=none (or tracking.optional=true)"
+        ) from error
+    raise TrackingUnavailable(f"MLflow tracking server {uri} answered /health with an error")
+
+
+def bounded_http_retries():
+    """MLflow retries a dead server for minutes by default; a training run cannot wait that long."""
+    os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "2")
+    os.environ.setdefault("MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR", "1")
+    os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", "20")
+
+
+def retrying(call, *args, attempts=30, **kwargs):
+    """Call ``call(*args, **kwargs)``, waiting out SQLite's "database is locked"."""
+    for attempt in range(attempts):
+        try:
+            return call(*args, **kwargs)
+        except Exception as error:
+            if "database is locked" not in str(error) or attempt == attempts - 1:
+                raise
+            time.sleep(min(2.0, 0.05 * 2**attempt) * (0.5 + random.random()))
+    raise AssertionError("unreachable")
+
+
+def lock_path(uri):
+    """A lock file beside a SQLite store (or in the project root for other stores)."""
+    if uri.startswith("sqlite:///"):
+        return Path(uri.removeprefix("sqlite:///") + ".lock")
+    return project_root() / ".mlflow-setup.lock"
