@@ -53,7 +53,7 @@ def train_config(tmp_path, prepared_dir):
                 "trainer.epochs=2",
                 "trainer.batch_size=32",
                 "model.width=16",
-                "tracking=none",
+                *([] if any(o.startswith("tracking=") for o in overrides) else ["tracking=none"]),
                 *overrides,
             ],
         )

@@ -1,7 +1,10 @@
-"""Helpers the Hydra entry points share: turning user mistakes into one clear message."""
+"""Helpers the Hydra entry points share: one clear message for user mistakes, per-job paths."""
 
 import contextlib
 import sys
+from pathlib import Path
+
+from omegaconf import OmegaConf
 
 from ticket_triage.data.schema import DataError
 from ticket_triage.tracking.store import TrackingUnavailable
@@ -25,3 +28,23 @@ def user_errors():
     except USER_ERRORS as error:
         print(f"error: {error}", file=sys.stderr)
         raise SystemExit(2) from error
+
+
+def per_job_paths(cfg):
+    """In a Hydra multirun, move ``paths.models_dir`` and ``paths.reports_dir`` into the job's
+    own output folder, so parallel jobs never overwrite each other's models; otherwise ``cfg``.
+
+    Example: job 3 of ``python -m pipelines.train -m seed=1,2,3,4`` writes
+    ``multirun/<date>/<time>/3/models/best.keras``.
+    """
+    from ticket_triage.tracking.context import hydra_launch
+
+    if not hydra_launch()["multirun"]:
+        return cfg
+    from hydra.core.hydra_config import HydraConfig
+
+    job_dir = Path(HydraConfig.get().runtime.output_dir)
+    cfg = OmegaConf.create(OmegaConf.to_container(cfg, resolve=True))
+    cfg.paths.models_dir = str(job_dir / Path(cfg.paths.models_dir).name)
+    cfg.paths.reports_dir = str(job_dir / Path(cfg.paths.reports_dir).name)
+    return cfg

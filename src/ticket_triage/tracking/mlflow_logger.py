@@ -15,7 +15,9 @@ too. It records:
 A store that fails mid-run costs one warning: logging stops, training and checkpoints go on.
 """
 
+import contextlib
 import logging
+import os
 import time
 from pathlib import Path
 
@@ -134,8 +136,7 @@ class MlflowLogger(keras.callbacks.Callback):
 
         model, example = self.serving_model()
         signature = infer_signature(example, _numpy(model.predict(example, verbose=0)))
-        mlflow.set_tracking_uri(self.run.tracking_uri)
-        with mlflow.start_run(run_id=self.run.run_id):
+        with _tracking_uri(self.run.tracking_uri), mlflow.start_run(run_id=self.run.run_id):
             mlflow.tensorflow.log_model(
                 model,
                 name="model",
@@ -159,6 +160,23 @@ class MlflowLogger(keras.callbacks.Callback):
                 "continues, checkpoints are still written): %s",
                 error,
             )
+
+
+@contextlib.contextmanager
+def _tracking_uri(uri):
+    """Point MLflow's fluent API at ``uri`` for a moment, then put everything back."""
+    import mlflow
+
+    previous, previous_env = mlflow.get_tracking_uri(), os.environ.get("MLFLOW_TRACKING_URI")
+    mlflow.set_tracking_uri(uri)
+    try:
+        yield
+    finally:
+        mlflow.set_tracking_uri(previous)
+        if previous_env is None:
+            os.environ.pop("MLFLOW_TRACKING_URI", None)
+        else:
+            os.environ["MLFLOW_TRACKING_URI"] = previous_env
 
 
 def _numpy(outputs):

@@ -53,8 +53,8 @@ def start_training_run(tracking_cfg, tags, run_name, launch):
     uri = store.resolve_uri(tracking_cfg.uri)
     store.bounded_http_retries()
     store.check_reachable(uri)
-    client = MlflowClient(uri)
     with FileLock(str(store.lock_path(uri)), timeout=300):
+        client = MlflowClient(uri)  # the first client of a new SQLite store creates its tables
         experiment_id = _experiment(client, tracking_cfg.experiment)
         parent_id = _sweep_parent(client, experiment_id, launch) if launch["multirun"] else None
     run_tags = dict(tags)

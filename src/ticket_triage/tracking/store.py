@@ -3,7 +3,7 @@
 The default store is one SQLite file at the project root, ``sqlite:///<root>/mlruns.db``, written
 as an absolute path so that Hydra's run directories, parallel sweep jobs and DVC's queued
 experiments (which run in a temporary copy under ``.dvc/tmp/exps/``) all land in the same store.
-``tracking.uri`` or ``MLFLOW_TRACKING_URI`` point elsewhere, e.g. at an ``mlflow server``.
+``tracking.uri`` (first) or ``MLFLOW_TRACKING_URI`` point elsewhere, e.g. at an ``mlflow server``.
 
 SQLite allows one writer at a time: parallel jobs see "database is locked". ``retrying`` waits
 and tries again, and first-time set-up (schema creation, the experiment) happens under a file
@@ -35,8 +35,8 @@ def project_root(cwd=None):
 
 
 def resolve_uri(configured=None):
-    """``MLFLOW_TRACKING_URI``, else ``tracking.uri``, else the project's SQLite file."""
-    uri = os.environ.get("MLFLOW_TRACKING_URI") or configured
+    """``tracking.uri`` if set, else ``MLFLOW_TRACKING_URI``, else the project's SQLite file."""
+    uri = configured or os.environ.get("MLFLOW_TRACKING_URI")
     return uri or f"sqlite:///{project_root() / DB_NAME}"
 
 

@@ -24,6 +24,7 @@ from omegaconf import OmegaConf
 
 from ticket_triage.callbacks.factory import build_callbacks
 from ticket_triage.callbacks.throughput import Throughput
+from ticket_triage.config import per_job_paths
 from ticket_triage.data import schema
 from ticket_triage.data.pipeline import TicketData
 from ticket_triage.data.vectorizer import TAG_SEPARATOR
@@ -43,6 +44,7 @@ def train(cfg):
     if cfg.loop.name not in LOOPS:
         raise ValueError(f"loop.name = '{cfg.loop.name}' is not one of {', '.join(LOOPS)}")
     seed_everything(cfg.seed, cfg.trainer.deterministic)
+    cfg = per_job_paths(cfg)
     models_dir, reports_dir = Path(cfg.paths.models_dir), Path(cfg.paths.reports_dir)
     models_dir.mkdir(parents=True, exist_ok=True)
     reports_dir.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,272 @@
+"""The MLflow callback in every loop mode, against a SQLite store and a real `mlflow server`."""
+
+import json
+import logging
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from mlflow import MlflowClient
+
+from tests.conftest import ROOT
+from tests.tracking.mlflow_server import MlflowServer, free_port
+from ticket_triage.tracking.runs import TrackedRun
+from ticket_triage.tracking.store import TrackingUnavailable
+from ticket_triage.training.run import train
+
+LOOP_MODES = ("fit", "eager", "graph", "train_step")
+ARTIFACTS = ROOT / "test-artifacts"
+
+
+def tracked_run(cfg):
+    run = TrackedRun.load(cfg.paths.models_dir)
+    return run, MlflowClient(run.tracking_uri)
+
+
+def artifact_paths(client, run_id, path=None):
+    found = []
+    for entry in client.list_artifacts(run_id, path):
+        found.extend(artifact_paths(client, run_id, entry.path) if entry.is_dir else [entry.path])
+    return found
+
+
+def assert_run_complete(cfg, summary, loop):
+    run, client = tracked_run(cfg)
+    data = client.get_run(run.run_id)
+    assert data.info.status == "FINISHED"
+    params = data.data.params
+    assert params["loop.name"] == loop and params["model.name"] == "functional"
+    assert params["optimizer.learning_rate"] == str(cfg.optimizer.learning_rate)
+    tags = data.data.tags
+    assert tags["loop"] == loop and len(tags["data_version"]) == 16 and tags["git_commit"]
+    for metric in (
+        "priority_rmse",
+        "val_priority_rmse",
+        "val_department_accuracy",
+        "learning_rate",
+        "loss",
+        "val_loss",
+    ):
+        history = client.get_metric_history(run.run_id, metric)
+        assert [point.step for point in history] == [0, 1], metric
+    rmse = client.get_metric_history(run.run_id, "val_priority_rmse")[-1].value
+    assert rmse == pytest.approx(summary["final"]["val_priority_rmse"], rel=1e-6)
+    artifacts = artifact_paths(client, run.run_id)
+    for expected in (
+        "checkpoints/best.keras",
+        "config.yaml",
+        "history.csv",
+        "loss_history/epoch_002.png",
+        "inspection/summary.txt",
+    ):
+        assert expected in artifacts, expected
+    assert any(path.startswith("tensorboard/train/events.out.tfevents") for path in artifacts)
+    return run
+
+
+def assert_model_predicts(run, in_subprocess=False):
+    """The logged model loads with mlflow.pyfunc and predicts both heads from raw strings."""
+    script = (
+        "import json, sys, mlflow, pandas as pd\n"
+        "model = mlflow.pyfunc.load_model(sys.argv[1])\n"
+        "out = model.predict(pd.DataFrame({'title': ['Charged twice', 'App crashes'],\n"
+        "    'text_body': ['Refund the duplicate payment', 'Error 500 on login'],\n"
+        "    'tags': ['billing', 'bug']}))\n"
+        "print(json.dumps({k: list(v.shape) for k, v in out.items()}))\n"
+    )
+    uri = f"runs:/{run.run_id}/model"
+    env = dict(os.environ, MLFLOW_TRACKING_URI=run.tracking_uri)
+    if in_subprocess:  # a fresh interpreter: the package must come with the model
+        env["PYTHONPATH"] = ""
+        result = subprocess.run(
+            [sys.executable, "-c", script, uri],
+            env=env,
+            cwd="/",
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert result.returncode == 0, result.stderr[-3000:]
+        shapes = json.loads(result.stdout.strip().splitlines()[-1])
+    else:
+        import mlflow
+        import pandas as pd
+
+        mlflow.set_tracking_uri(run.tracking_uri)
+        out = mlflow.pyfunc.load_model(uri).predict(
+            pd.DataFrame(
+                {
+                    "title": ["Charged twice", "App crashes"],
+                    "text_body": ["Refund the duplicate payment", "Error 500 on login"],
+                    "tags": ["billing", "bug"],
+                }
+            )
+        )
+        shapes = {k: list(v.shape) for k, v in out.items()}
+        assert np.all((out["priority"] >= 0) & (out["priority"] <= 1))
+    assert shapes == {"priority": [2, 1], "department": [2, 4]}
+
+
+@pytest.mark.parametrize("loop", LOOP_MODES)
+def test_callback_records_everything_in_every_loop_mode(train_config, tmp_path, loop):
+    cfg = train_config(
+        f"loop={loop}", "tracking=mlflow", f"tracking.uri=sqlite:///{tmp_path}/mlruns.db"
+    )
+    summary = train(cfg)
+    run = assert_run_complete(cfg, summary, loop)
+    assert_model_predicts(run, in_subprocess=loop == "fit")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    with MlflowServer(tmp_path_factory.mktemp("mlflow-server")) as url:
+        yield url
+
+
+@pytest.mark.slow
+def test_against_a_real_server(train_config, server):
+    cfg = train_config("loop=graph", "tracking=mlflow", f"tracking.uri={server}")
+    summary = train(cfg)
+    run = assert_run_complete(cfg, summary, "graph")
+    assert run.tracking_uri == server
+    assert_model_predicts(run)
+
+
+@pytest.mark.slow
+def test_ui_shows_the_runs_and_the_rmse_metric(train_config, server, tmp_path):
+    cfg = train_config("tracking=mlflow", f"tracking.uri={server}", "tracking.experiment=ui-check")
+    train(cfg)
+    run, _ = tracked_run(cfg)
+    ARTIFACTS.mkdir(exist_ok=True)
+    experiment_page = f"{server}/#/experiments/{run.experiment_id}"
+    run_page = f"{experiment_page}/runs/{run.run_id}"
+    screenshot = ARTIFACTS / "mlflow-ui-run.png"
+    chromium(tmp_path, f"--screenshot={screenshot}", run_page)
+    assert screenshot.read_bytes().startswith(b"\x89PNG") and screenshot.stat().st_size > 20_000
+    chromium(tmp_path, f"--screenshot={ARTIFACTS / 'mlflow-ui-experiment.png'}", experiment_page)
+    dom = chromium(tmp_path, "--dump-dom", run_page)
+    assert "functional-fit" in dom  # the run's name
+    assert "val_priority_rmse" in dom and "priority_rmse" in dom
+
+
+def chromium(tmp_path, action, url):
+    result = subprocess.run(
+        [
+            "chromium",
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={tmp_path / 'chromium'}",
+            "--window-size=1400,1000",
+            "--virtual-time-budget=30000",
+            action,
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    return result.stdout
+
+
+@pytest.mark.slow
+def test_server_gone_mid_run_costs_a_warning_not_the_training(train_config, tmp_path, caplog):
+    doomed = MlflowServer(tmp_path / "doomed")
+    with doomed as url:
+        cfg = train_config(
+            "tracking=mlflow",
+            f"tracking.uri={url}",
+            "trainer.epochs=4",
+            "callbacks.early_stopping.enabled=false",
+        )
+        history = Path(cfg.paths.models_dir) / "history.csv"
+
+        def stop_server_after_the_first_epoch():
+            while not (history.exists() and len(history.read_text().splitlines()) >= 2):
+                time.sleep(0.05)
+            doomed.stop()
+
+        killer = threading.Thread(target=stop_server_after_the_first_epoch, daemon=True)
+        killer.start()
+        with caplog.at_level(logging.WARNING):
+            summary = train(cfg)
+        killer.join(timeout=60)
+    assert summary["epochs_run"] == 4
+    assert (Path(cfg.paths.models_dir) / "best.keras").exists()
+    assert len(history.read_text().splitlines()) == 5
+    warnings = [r for r in caplog.records if "MLflow logging failed" in r.getMessage()]
+    assert len(warnings) == 1
+
+
+def test_unreachable_server_stops_before_training(train_config):
+    url = f"http://127.0.0.1:{free_port()}"
+    cfg = train_config("tracking=mlflow", f"tracking.uri={url}")
+    with pytest.raises(TrackingUnavailable, match=f"{url} is unreachable"):
+        train(cfg)
+    assert not (Path(cfg.paths.models_dir) / "history.csv").exists()
+
+
+def test_unreachable_server_is_a_warning_when_tracking_is_optional(train_config, caplog):
+    cfg = train_config(
+        "tracking=mlflow",
+        f"tracking.uri=http://127.0.0.1:{free_port()}",
+        "tracking.optional=true",
+        "trainer.epochs=1",
+    )
+    with caplog.at_level(logging.WARNING):
+        summary = train(cfg)
+    assert summary["epochs_run"] == 1
+    assert any("without tracking" in r.getMessage() for r in caplog.records)
+
+
+@pytest.mark.slow
+def test_parallel_sweep_loses_no_run_or_metric(prepared_dir, tmp_path):
+    db = tmp_path / "sweep.db"
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pipelines.train",
+            "-m",
+            "hydra/launcher=joblib",
+            "hydra.launcher.n_jobs=4",
+            "seed=1,2,3,4",
+            f"paths.prepared_dir={prepared_dir}",
+            "trainer.epochs=2",
+            "trainer.batch_size=32",
+            "model.width=16",
+            "loop.verbose=0",
+            f"tracking.uri=sqlite:///{db}",
+            f"hydra.sweep.dir={tmp_path}/multirun",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert result.returncode == 0, result.stderr[-4000:]
+    client = MlflowClient(f"sqlite:///{db}")
+    experiment = client.get_experiment_by_name("ticket-triage")
+    runs = client.search_runs([experiment.experiment_id])
+    parents = [r for r in runs if r.data.tags.get("sweep_parent") == "true"]
+    children = [r for r in runs if "mlflow.parentRunId" in r.data.tags]
+    assert len(parents) == 1 and len(children) == 4
+    assert {r.data.tags["mlflow.parentRunId"] for r in children} == {parents[0].info.run_id}
+    assert sorted(r.data.params["seed"] for r in children) == ["1", "2", "3", "4"]
+    for child in children:
+        assert child.info.status == "FINISHED"
+        for metric in ("loss", "val_loss", "priority_rmse", "val_priority_rmse"):
+            assert len(client.get_metric_history(child.info.run_id, metric)) == 2
+    for job in range(4):  # each job kept its own models
+        assert (tmp_path / "multirun" / str(job) / "models" / "best.keras").exists()
