@@ -3,7 +3,7 @@
 Raw strings are shuffled (seeded, per epoch), batched, and only then vectorised, so memory is
 bounded by the batch, never by corpus x vocabulary. Batches come out as ``(inputs, targets)``:
 inputs a dict ``{title, text_body, tags}`` of multi-hots (for the Sequential model, one
-``merged`` multi-hot), targets a dict ``{priority, department}`` (for Sequential, one target).
+``merged`` multi-hot), targets a dict ``{priority, department[, difficulty]}`` or one tensor.
 
 Example:
     >>> data = TicketData.load("data/prepared", batch_size=128)  # doctest: +SKIP
@@ -19,7 +19,7 @@ import tensorflow as tf
 
 from ticket_triage.data import schema
 from ticket_triage.data.vectorizer import TAG_SEPARATOR, TicketVectorizer, load_vocabularies
-from ticket_triage.models.spec import DEPARTMENT, PRIORITY, TAGS, TEXT_BODY, TITLE
+from ticket_triage.models.spec import DEPARTMENT, DIFFICULTY, PRIORITY, TAGS, TEXT_BODY, TITLE
 
 SPLITS = ("train", "val", "test")
 
@@ -31,36 +31,41 @@ class TicketData:
     Args:
         frames: split name -> prepared DataFrame.
         vectorizer: a ``TicketVectorizer`` over the same vocabularies.
-        departments: the department labels, in class-id order.
+        labels: label column (department, difficulty) -> its labels, in class-id order.
         batch_size: tickets per batch.
         seed: seed of the training shuffle.
-        sequential: feed a Sequential model: one ``merged`` multi-hot in, its one target out.
+        merge_inputs: one ``merged`` multi-hot input instead of three (the Sequential model).
     """
 
     frames: dict
     vectorizer: TicketVectorizer
-    departments: list
+    labels: dict
     batch_size: int = 128
     seed: int = 0
-    sequential: bool = False
+    merge_inputs: bool = False
 
     def __post_init__(self):
-        self.department_ids = (
-            keras.layers.StringLookup(  # department name -> class id
-                vocabulary=self.departments, num_oov_indices=0
-            )
-            if self.departments
-            else None
-        )
+        self.label_ids = {
+            column: keras.layers.StringLookup(vocabulary=labels, num_oov_indices=0)
+            for column, labels in self.labels.items()
+        }  # label -> class id
+
+    @property
+    def departments(self):
+        return self.labels.get(schema.DEPARTMENT, [])
 
     @classmethod
-    def load(cls, prepared_dir, batch_size=128, sparse=True, seed=0, sequential=False):
+    def load(cls, prepared_dir, batch_size=128, sparse=True, seed=0, merge_inputs=False):
         prepared = Path(prepared_dir)
         frames = {split: pd.read_parquet(prepared / f"{split}.parquet") for split in SPLITS}
         vocabularies = load_vocabularies(prepared)
-        vectorizer = TicketVectorizer(vocabularies, sparse=sparse, merge=sequential)
-        departments = vocabularies.get(schema.DEPARTMENT, [])
-        return cls(frames, vectorizer, departments, batch_size, seed, sequential)
+        vectorizer = TicketVectorizer(vocabularies, sparse=sparse, merge=merge_inputs)
+        labels = {
+            column: vocabularies[column]
+            for column in schema.LABEL_COLUMNS
+            if column in vocabularies
+        }
+        return cls(frames, vectorizer, labels, batch_size, seed, merge_inputs)
 
     def size(self, split):
         return len(self.frames[split])
@@ -68,8 +73,9 @@ class TicketData:
     def steps(self, split):
         return -(-self.size(split) // self.batch_size)
 
-    def dataset(self, split, heads, epochs=1):
-        """Batches of ``split`` for a model with ``heads``.
+    def dataset(self, split, heads, epochs=1, named_targets=True):
+        """Batches of ``split`` for a model with ``heads``; targets as a dict of heads, or (with
+        ``named_targets=False``) the one head's tensor, for a single-output model.
 
         The train split is reshuffled every epoch, and its order is a pure function of
         ``(seed, epoch)`` (a stateless ``index_shuffle``), not of how many iterators were
@@ -86,8 +92,9 @@ class TicketData:
             columns[schema.TAGS] = frame[schema.TAGS].map(TAG_SEPARATOR.join).to_numpy(str)
         if PRIORITY in heads:
             columns[schema.PRIORITY] = frame[schema.PRIORITY].to_numpy("float32")
-        if DEPARTMENT in heads:
-            columns[schema.DEPARTMENT] = frame[schema.DEPARTMENT].to_numpy(str)
+        for label in (DEPARTMENT, DIFFICULTY):
+            if label in heads:
+                columns[label] = frame[label].to_numpy(str)
         columns = {name: tf.constant(values) for name, values in columns.items()}
         if split == "train":
             order = tf.data.Dataset.range(epochs).flat_map(
@@ -99,7 +106,7 @@ class TicketData:
             lambda rows: {name: tf.gather(values, rows) for name, values in columns.items()}
         )
         return batches.map(
-            lambda batch: self._to_tensors(batch, heads),
+            lambda batch: self._to_tensors(batch, heads, named_targets),
             num_parallel_calls=tf.data.AUTOTUNE,
             deterministic=True,
         ).prefetch(tf.data.AUTOTUNE)
@@ -111,7 +118,7 @@ class TicketData:
         )
         return tf.data.Dataset.from_tensor_slices(permutation).batch(self.batch_size)
 
-    def _to_tensors(self, batch, heads):
+    def _to_tensors(self, batch, heads, named_targets):
         inputs = self.vectorizer(
             {
                 TITLE: batch[schema.TITLE],
@@ -122,8 +129,7 @@ class TicketData:
         targets = {}
         if PRIORITY in heads:
             targets[PRIORITY] = tf.expand_dims(batch[schema.PRIORITY], -1)
-        if DEPARTMENT in heads:
-            targets[DEPARTMENT] = self.department_ids(batch[schema.DEPARTMENT])
-        if self.sequential:
-            targets = targets[heads[0]]
-        return inputs, targets
+        for label in (DEPARTMENT, DIFFICULTY):
+            if label in heads:
+                targets[label] = self.label_ids[label](batch[label])
+        return inputs, (targets if named_targets else targets[heads[0]])

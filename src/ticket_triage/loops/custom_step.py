@@ -116,9 +116,11 @@ def train_with_train_step(model, data, objectives, optimizer, callbacks, epochs,
         callbacks, wrapper, epochs, data.steps("train"), loop_cfg.verbose
     )
     wrapper.fit(
-        data.dataset("train", objectives.heads, epochs=epochs),
+        data.dataset("train", objectives.heads, epochs, objectives.named_outputs),
         steps_per_epoch=data.steps("train"),
-        validation_data=data.dataset("val", objectives.heads),
+        validation_data=data.dataset(
+            "val", objectives.heads, named_targets=objectives.named_outputs
+        ),
         epochs=epochs,
         callbacks=callback_list,
         verbose=loop_cfg.verbose,

@@ -10,9 +10,11 @@ def train_with_fit(model, data, objectives, optimizer, callbacks, epochs, loop_c
         callbacks, model, epochs, data.steps("train"), loop_cfg.verbose
     )
     model.fit(
-        data.dataset("train", objectives.heads, epochs=epochs),
+        data.dataset("train", objectives.heads, epochs, objectives.named_outputs),
         steps_per_epoch=data.steps("train"),
-        validation_data=data.dataset("val", objectives.heads),
+        validation_data=data.dataset(
+            "val", objectives.heads, named_targets=objectives.named_outputs
+        ),
         epochs=epochs,
         callbacks=callback_list,
         verbose=loop_cfg.verbose,

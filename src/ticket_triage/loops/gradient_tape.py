@@ -54,8 +54,8 @@ def _train(model, data, objectives, optimizer, callbacks, epochs, loop_cfg, grap
     callback_list = make_callback_list(
         callbacks, model, epochs, data.steps("train"), loop_cfg.verbose
     )
-    batches = iter(data.dataset("train", objectives.heads, epochs=epochs))
-    val_data = data.dataset("val", objectives.heads)
+    batches = iter(data.dataset("train", objectives.heads, epochs, objectives.named_outputs))
+    val_data = data.dataset("val", objectives.heads, named_targets=objectives.named_outputs)
     model.stop_training = False
     callback_list.on_train_begin()
     epoch_logs = {}

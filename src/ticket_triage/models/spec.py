@@ -79,3 +79,42 @@ class TicketSpec:
             num_departments=len(load_vocabulary(departments)) if departments.exists() else None,
             priority=schema.PRIORITY in report["columns"],
         )
+
+
+@dataclass(frozen=True)
+class TrainedModelInfo:
+    """What the ``train`` stage built, saved beside the model (``models/spec.json``) so that later
+    stages feed it the same way.
+
+    Args:
+        spec: the ``TicketSpec`` of its data.
+        model: the ``model.name`` it was built with.
+        sparse_inputs: whether its inputs are sparse multi-hots.
+    """
+
+    spec: TicketSpec
+    model: str
+    sparse_inputs: bool
+
+    FILE = "spec.json"
+
+    @property
+    def sequential(self):
+        return self.model == "sequential"
+
+    @property
+    def heads(self):
+        return [DEPARTMENT] if self.sequential else self.spec.heads
+
+    def save(self, models_dir):
+        content = {
+            "spec": self.spec.to_dict(),
+            "model": self.model,
+            "sparse_inputs": self.sparse_inputs,
+        }
+        (Path(models_dir) / self.FILE).write_text(json.dumps(content, indent=2) + "\n")
+
+    @classmethod
+    def load(cls, models_dir):
+        content = json.loads((Path(models_dir) / cls.FILE).read_text())
+        return cls(TicketSpec(**content["spec"]), content["model"], content["sparse_inputs"])

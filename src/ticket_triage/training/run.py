@@ -6,7 +6,7 @@ Outputs (``paths.models_dir`` and ``paths.reports_dir``):
     models/loss_history/            per-batch losses and a plot per epoch (LossHistory)
     models/tensorboard/             scalars, graph, weight histograms (TensorBoard)
     models/serving.keras            raw strings in, priority + department out (ServingModel)
-    models/spec.json                the inputs and heads the model was built for
+    models/spec.json                what was built: inputs, heads, model API, sparse or dense
     models/mlflow_run.json          the MLflow run, for evaluate and extract_features
     reports/train_metrics.json      final and best-epoch metrics, throughput
     models/inspection/              summary, layer table, plot_model images
@@ -32,7 +32,7 @@ from ticket_triage.loops import LOOPS
 from ticket_triage.models.factory import build_model
 from ticket_triage.models.inspection import inspect_model
 from ticket_triage.models.serving import build_serving_model
-from ticket_triage.models.spec import DEPARTMENT, TAGS, TEXT_BODY, TITLE, TicketSpec
+from ticket_triage.models.spec import TAGS, TEXT_BODY, TITLE, TicketSpec, TrainedModelInfo
 from ticket_triage.tracking.session import start_tracking
 from ticket_triage.training.objectives import Objectives, make_optimizer
 
@@ -49,20 +49,19 @@ def train(cfg):
     models_dir.mkdir(parents=True, exist_ok=True)
     reports_dir.mkdir(parents=True, exist_ok=True)
 
-    spec = TicketSpec.from_prepared(cfg.paths.prepared_dir)
-    sequential = cfg.model.name == "sequential"
+    built = TrainedModelInfo(
+        TicketSpec.from_prepared(cfg.paths.prepared_dir), cfg.model.name, cfg.trainer.sparse_inputs
+    )
+    built.save(models_dir)
     data = TicketData.load(
         cfg.paths.prepared_dir,
         batch_size=cfg.trainer.batch_size,
-        sparse=cfg.trainer.sparse_inputs,
+        sparse=built.sparse_inputs,
         seed=cfg.seed,
-        sequential=sequential,
+        merge_inputs=built.sequential,
     )
-    model = build_model(cfg.model, spec, sparse=cfg.trainer.sparse_inputs)
-    objectives = Objectives(
-        [DEPARTMENT] if sequential else spec.heads, named_outputs=not sequential
-    )
-    (models_dir / "spec.json").write_text(json.dumps(spec.to_dict(), indent=2) + "\n")
+    model = build_model(cfg.model, built.spec, sparse=built.sparse_inputs)
+    objectives = Objectives(built.heads, named_outputs=not built.sequential)
     inspect_model(model, models_dir / "inspection")
 
     callbacks = build_callbacks(

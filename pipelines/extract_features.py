@@ -1,0 +1,17 @@
+"""`python -m pipelines.extract_features [overrides]`: ticket vectors (see its conf)."""
+
+import hydra
+
+from ticket_triage.config import user_errors
+
+
+@hydra.main(config_path="../conf", config_name="extract_features", version_base="1.3")
+def main(cfg):
+    from ticket_triage.features.extract import extract_features  # TensorFlow loads here
+
+    with user_errors():
+        extract_features(cfg)
+
+
+if __name__ == "__main__":
+    main()

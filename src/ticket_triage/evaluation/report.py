@@ -1,0 +1,131 @@
+"""The ``evaluate`` stage: the best checkpoint on the test split, beside trivial baselines.
+
+Outputs (``paths.reports_dir``):
+    metrics.json                 test scores of the model and of the baselines (DVC metrics)
+    plots/confusion.csv          one row per test ticket: true and predicted department (DVC plot)
+    plots/priority.csv           one row per test ticket: true and predicted priority (DVC plot)
+    figures/*.png                confusion matrix, priority scatter, learning curves
+The figures and test metrics also go to the MLflow run that trained the model.
+"""
+
+import json
+import logging
+from pathlib import Path
+
+import keras
+import numpy as np
+import pandas as pd
+
+from ticket_triage.data import schema
+from ticket_triage.data.pipeline import TicketData
+from ticket_triage.evaluation import figures
+from ticket_triage.evaluation.scores import classification_scores, regression_scores
+from ticket_triage.loops.custom_step import unwrap
+from ticket_triage.metrics import RootMeanSquaredError
+from ticket_triage.models.spec import DEPARTMENT, PRIORITY, TrainedModelInfo
+from ticket_triage.tracking.runs import TrackedRun
+from ticket_triage.tracking.store import retrying
+
+log = logging.getLogger(__name__)
+
+
+def evaluate(cfg):
+    """Evaluate ``models/best.keras`` on the test split; return the metrics written."""
+    models_dir, reports_dir = Path(cfg.paths.models_dir), Path(cfg.paths.reports_dir)
+    for folder in ("plots", "figures"):
+        (reports_dir / folder).mkdir(parents=True, exist_ok=True)
+    model = unwrap(keras.saving.load_model(models_dir / cfg.checkpoint))
+    built = TrainedModelInfo.load(models_dir)
+    data = TicketData.load(
+        cfg.paths.prepared_dir,
+        batch_size=cfg.batch_size,
+        sparse=built.sparse_inputs,
+        merge_inputs=built.sequential,
+    )
+    test, train = data.frames["test"], data.frames["train"]
+    predictions = predict_split(model, data, "test", built.heads)
+
+    metrics = {"test_tickets": len(test)}
+    if PRIORITY in predictions:
+        metrics[PRIORITY] = _priority(test, train, predictions[PRIORITY], reports_dir)
+    if DEPARTMENT in predictions:
+        metrics[DEPARTMENT] = _department(
+            test, train, predictions[DEPARTMENT], data.departments, reports_dir
+        )
+    if (models_dir / "history.csv").exists():
+        figures.learning_curves(
+            models_dir / "history.csv", reports_dir / "figures" / "learning_curves.png"
+        )
+    (reports_dir / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
+    _log_to_mlflow(TrackedRun.load(models_dir), metrics, reports_dir / "figures")
+    log.info("test metrics: %s", _headline(metrics))
+    return metrics
+
+
+def predict_split(model, data, split, heads):
+    """Head -> predictions for every ticket of ``split``, in file order."""
+    outputs = {head: [] for head in heads}
+    for inputs, _ in data.dataset(split, heads):
+        batch = model(inputs, training=False)
+        batch = batch if isinstance(batch, dict) else {DEPARTMENT: batch}
+        for head in heads:
+            outputs[head].append(keras.ops.convert_to_numpy(batch[head]))
+    return {head: np.concatenate(parts) for head, parts in outputs.items()}
+
+
+def _priority(test, train, predicted, reports_dir):
+    true = test[schema.PRIORITY].to_numpy("float32")
+    rmse = RootMeanSquaredError()  # the chapter's custom metric, as in training
+    rmse.update_state(true[:, None], predicted)
+    scores = regression_scores(true, predicted)
+    scores["rmse"] = round(float(rmse.result()), 4)
+    baseline = np.full_like(true, train[schema.PRIORITY].mean())
+    pd.DataFrame({"true": true, "predicted": predicted.ravel()}).to_csv(
+        reports_dir / "plots" / "priority.csv", index=False
+    )
+    figures.priority_scatter(true, predicted.ravel(), reports_dir / "figures" / "priority.png")
+    return {**scores, "baseline_mean_priority": regression_scores(true, baseline)}
+
+
+def _department(test, train, probabilities, labels, reports_dir):
+    index = {label: i for i, label in enumerate(labels)}
+    true = test[schema.DEPARTMENT].map(index).to_numpy()
+    predicted = probabilities.argmax(axis=1)
+    majority = index[train[schema.DEPARTMENT].value_counts().index[0]]
+    scores = classification_scores(true, predicted, labels)
+    baseline = classification_scores(true, np.full_like(true, majority), labels)
+    pd.DataFrame(
+        {"actual": np.asarray(labels)[true], "predicted": np.asarray(labels)[predicted]}
+    ).to_csv(reports_dir / "plots" / "confusion.csv", index=False)
+    figures.confusion_matrix(
+        scores["confusion_matrix"], labels, reports_dir / "figures" / "confusion_matrix.png"
+    )
+    return {**scores, "baseline_majority": {key: baseline[key] for key in ("accuracy", "macro_f1")}}
+
+
+def _log_to_mlflow(run, metrics, figures_dir):
+    """Test metrics and figures into the training run (when training was tracked)."""
+    if run is None:
+        return
+    flat = {
+        "test_priority_rmse": metrics.get(PRIORITY, {}).get("rmse"),
+        "test_priority_mae": metrics.get(PRIORITY, {}).get("mae"),
+        "test_department_accuracy": metrics.get(DEPARTMENT, {}).get("accuracy"),
+        "test_department_macro_f1": metrics.get(DEPARTMENT, {}).get("macro_f1"),
+    }
+    try:
+        client = run.client
+        for name, value in flat.items():
+            if value is not None:
+                retrying(client.log_metric, run.run_id, name, value)
+        retrying(client.log_artifacts, run.run_id, str(figures_dir), "evaluation")
+    except Exception as error:  # the report is written; tracking is a copy of it
+        log.warning("could not log the evaluation to MLflow run %s: %s", run.run_id, error)
+
+
+def _headline(metrics):
+    return {
+        head: {k: v for k, v in scores.items() if k in ("rmse", "accuracy", "macro_f1")}
+        for head, scores in metrics.items()
+        if isinstance(scores, dict)
+    }

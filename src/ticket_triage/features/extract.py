@@ -1,0 +1,143 @@
+"""The ``extract_features`` stage: chapter 7.2.2's feature extraction, for real.
+
+* Every ticket of every split becomes one vector: the trained model's ``features`` layer output
+  (``data/features/{train,val,test}.parquet``: ``ticket_id``, ``split``, ``vector``).
+* The test tickets go to TensorBoard's projector (vectors, plus department, priority and title as
+  metadata): ``tensorboard --logdir data/features/projector`` shows them in 3D.
+* Where the data has difficulty labels, a new ``difficulty`` head is put on the trained
+  ``features`` (the trained layers frozen), trained, and its test accuracy reported beside the
+  majority-class baseline; where it has none, that is said and the vectors are still written.
+
+Results go to ``reports/features.json`` and to the MLflow run that trained the model.
+"""
+
+import json
+import logging
+from pathlib import Path
+
+import keras
+import numpy as np
+import pandas as pd
+
+from ticket_triage.data import schema
+from ticket_triage.data.pipeline import SPLITS, TicketData
+from ticket_triage.features.projector import write_projector
+from ticket_triage.loops.custom_step import unwrap
+from ticket_triage.models.features import add_difficulty_head, feature_extractor
+from ticket_triage.models.spec import DIFFICULTY, TrainedModelInfo
+from ticket_triage.tracking.runs import TrackedRun
+from ticket_triage.tracking.store import retrying
+
+log = logging.getLogger(__name__)
+
+
+def extract_features(cfg):
+    """Write the feature vectors and projector files; train the difficulty head if possible."""
+    models_dir, out = Path(cfg.paths.models_dir), Path(cfg.paths.features_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    model = unwrap(keras.saving.load_model(models_dir / cfg.checkpoint))
+    built = TrainedModelInfo.load(models_dir)
+    data = TicketData.load(
+        cfg.paths.prepared_dir,
+        batch_size=cfg.batch_size,
+        sparse=built.sparse_inputs,
+        merge_inputs=built.sequential,
+        seed=cfg.seed,
+    )
+
+    extractor = feature_extractor(model)
+    vectors = {}
+    for split in SPLITS:
+        vectors[split] = np.concatenate(
+            [
+                keras.ops.convert_to_numpy(extractor(inputs, training=False))
+                for inputs, _ in data.dataset(split, built.heads)
+            ]
+        )
+        pd.DataFrame(
+            {
+                schema.TICKET_ID: data.frames[split][schema.TICKET_ID],
+                "split": split,
+                "vector": list(vectors[split]),
+            }
+        ).to_parquet(out / f"{split}.parquet", index=False)
+    write_projector(
+        vectors["test"][: cfg.projector.max_tickets],
+        data.frames["test"].head(cfg.projector.max_tickets),
+        out / "projector",
+    )
+
+    report = {
+        "vectors": {split: len(v) for split, v in vectors.items()},
+        "dimension": int(vectors["train"].shape[1]),
+        "difficulty": train_difficulty_head(model, data, cfg.difficulty, out),
+    }
+    Path(cfg.paths.reports_dir).mkdir(parents=True, exist_ok=True)
+    (Path(cfg.paths.reports_dir) / "features.json").write_text(json.dumps(report, indent=2) + "\n")
+    _log_to_mlflow(TrackedRun.load(models_dir), report)
+    return report
+
+
+def train_difficulty_head(model, data, settings, out_dir):
+    """Fit a ``difficulty`` head on the frozen trained features; its test accuracy and baseline.
+
+    The chapter's three-head model (priority, department, difficulty) is saved to
+    ``out_dir/with_difficulty.keras``. Returns ``None`` (and says so) when the data has no
+    difficulty labels.
+    """
+    if DIFFICULTY not in data.labels:
+        log.info("the data has no difficulty labels: feature vectors written, no difficulty head")
+        return None
+    labels = data.labels[DIFFICULTY]
+    model.trainable = (
+        False  # keep the trained trunk and heads as they are: only the new head learns
+    )
+    with_difficulty = add_difficulty_head(model, num_difficulties=len(labels))
+    # Train through a view with the difficulty output only: the other heads have no targets here.
+    trainer = keras.Model(with_difficulty.input, {DIFFICULTY: with_difficulty.output[DIFFICULTY]})
+    trainer.compile(
+        optimizer=keras.optimizers.RMSprop(settings.learning_rate),
+        loss={DIFFICULTY: "sparse_categorical_crossentropy"},
+        metrics={DIFFICULTY: ["accuracy"]},
+    )
+    heads = [DIFFICULTY]
+    trainer.fit(
+        data.dataset("train", heads, settings.epochs),
+        steps_per_epoch=data.steps("train"),
+        epochs=settings.epochs,
+        validation_data=data.dataset("val", heads),
+        verbose=2,
+    )
+    results = trainer.evaluate(data.dataset("test", heads), return_dict=True, verbose=0)
+    with_difficulty.save(Path(out_dir) / "with_difficulty.keras")
+    test = data.frames["test"][schema.DIFFICULTY]
+    majority = data.frames["train"][schema.DIFFICULTY].value_counts().index[0]
+    accuracy = next(value for name, value in results.items() if name.endswith("accuracy"))
+    report = {
+        "test_accuracy": round(float(accuracy), 4),
+        "baseline_majority_accuracy": round(float((test == majority).mean()), 4),
+        "classes": labels,
+    }
+    log.info(
+        "difficulty head: test accuracy %.4f (majority class %.4f)",
+        report["test_accuracy"],
+        report["baseline_majority_accuracy"],
+    )
+    return report
+
+
+def _log_to_mlflow(run, report):
+    if run is None:
+        return
+    try:
+        client = run.client
+        if report["difficulty"]:
+            retrying(
+                client.log_metric,
+                run.run_id,
+                "test_difficulty_accuracy",
+                report["difficulty"]["test_accuracy"],
+            )
+        retrying(client.log_dict, run.run_id, report, "features/features.json")
+    except Exception as error:  # the files are written; tracking is a copy
+        log.warning("could not log the features report to MLflow run %s: %s", run.run_id, error)
