@@ -7,10 +7,10 @@ from ticket_triage.config import user_errors
 
 @hydra.main(config_path="../conf", config_name="train", version_base="1.3")
 def main(cfg):
-    from ticket_triage.training.run import train  # TensorFlow loads here, after --help/--cfg
+    from ticket_triage.training.run import optimized_value, train  # TensorFlow loads here
 
     with user_errors():
-        return train(cfg)
+        return optimized_value(train(cfg), cfg.optimized_metric)
 
 
 if __name__ == "__main__":

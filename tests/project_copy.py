@@ -49,9 +49,10 @@ def fresh_clone(tmp_path):
     return clone
 
 
-def run_in(clone, *command, timeout=900):
-    """Run a command in the clone with this interpreter's environment (its `dvc`, its `python`)."""
-    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
+def run_in(clone, *command, timeout=900, env=None):
+    """Run a command in the clone with this interpreter's `dvc` and `python` (and ``env``)."""
+    path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
+    env = dict(os.environ, PATH=path, **(env or {}))
     result = subprocess.run(
         list(command), cwd=clone, env=env, capture_output=True, text=True, timeout=timeout
     )

@@ -9,7 +9,12 @@ from omegaconf import OmegaConf
 from ticket_triage.data.schema import DataError
 from ticket_triage.tracking.store import TrackingUnavailable
 
-USER_ERRORS = (DataError, TrackingUnavailable)
+
+class ConfigError(ValueError):
+    """A config value that cannot work (an unknown metric name, say); the message says why."""
+
+
+USER_ERRORS = (DataError, TrackingUnavailable, ConfigError)
 
 
 @contextlib.contextmanager

@@ -148,7 +148,9 @@ def test_ui_shows_the_runs_and_the_rmse_metric(train_config, server, tmp_path):
     screenshot = ARTIFACTS / "mlflow-ui-run.png"
     chromium(tmp_path, f"--screenshot={screenshot}", run_page)
     assert screenshot.read_bytes().startswith(b"\x89PNG") and screenshot.stat().st_size > 20_000
-    chromium(tmp_path, f"--screenshot={ARTIFACTS / 'mlflow-ui-experiment.png'}", experiment_page)
+    runs_page = f"{experiment_page}/runs"
+    chromium(tmp_path, f"--screenshot={ARTIFACTS / 'mlflow-ui-runs.png'}", runs_page)
+    assert "functional-fit" in chromium(tmp_path, "--dump-dom", runs_page)  # the runs table
     dom = chromium(tmp_path, "--dump-dom", run_page)
     assert "functional-fit" in dom  # the run's name
     assert "val_priority_rmse" in dom and "priority_rmse" in dom

@@ -107,6 +107,7 @@ def train_difficulty_head(model, data, settings, out_dir):
         epochs=settings.epochs,
         validation_data=data.dataset("val", heads),
         verbose=2,
+        shuffle=False,  # the dataset is already shuffled per epoch
     )
     results = trainer.evaluate(data.dataset("test", heads), return_dict=True, verbose=0)
     with_difficulty.save(Path(out_dir) / "with_difficulty.keras")

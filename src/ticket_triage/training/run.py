@@ -24,7 +24,7 @@ from omegaconf import OmegaConf
 
 from ticket_triage.callbacks.factory import build_callbacks
 from ticket_triage.callbacks.throughput import Throughput
-from ticket_triage.config import per_job_paths
+from ticket_triage.config import ConfigError, per_job_paths
 from ticket_triage.data import schema
 from ticket_triage.data.pipeline import TicketData
 from ticket_triage.data.vectorizer import TAG_SEPARATOR
@@ -34,7 +34,7 @@ from ticket_triage.models.inspection import inspect_model
 from ticket_triage.models.serving import build_serving_model
 from ticket_triage.models.spec import TAGS, TEXT_BODY, TITLE, TicketSpec, TrainedModelInfo
 from ticket_triage.tracking.session import start_tracking
-from ticket_triage.training.objectives import Objectives, make_optimizer
+from ticket_triage.training.objectives import MetricSet, Objectives, make_optimizer
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +62,7 @@ def train(cfg):
     )
     model = build_model(cfg.model, built.spec, sparse=built.sparse_inputs)
     objectives = Objectives(built.heads, named_outputs=not built.sequential)
+    check_optimized_metric(cfg.get("optimized_metric"), objectives)
     inspect_model(model, models_dir / "inspection")
 
     callbacks = build_callbacks(
@@ -94,6 +95,25 @@ def train(cfg):
     (reports_dir / "train_metrics.json").write_text(json.dumps(summary, indent=2) + "\n")
     log.info("done: %s", {k: summary[k] for k in ("epochs_run", "best_epoch", "seconds")})
     return summary
+
+
+def check_optimized_metric(name, objectives):
+    """Fail before training when a sweeper is told to optimise a metric this run will not log."""
+    if name is None:
+        return
+    logged = {
+        f"{prefix}{metric}" for prefix in ("", "val_") for metric in MetricSet(objectives).result()
+    }
+    if name not in logged:
+        raise ConfigError(
+            f"optimized_metric = '{name}' is not a metric of this run; it logs: "
+            f"{', '.join(sorted(logged))}"
+        )
+
+
+def optimized_value(summary, name):
+    """The best epoch's value of ``name``, for a sweeper (``None`` when nothing is optimised)."""
+    return None if name is None else summary["best"][name]
 
 
 def export_serving_model(model, data, models_dir):

@@ -1,0 +1,185 @@
+"""evaluate and extract_features on small real runs: numbers that agree with the files, figures,
+features for every ticket, the difficulty head, and data that lacks some labels."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from mlflow import MlflowClient
+
+from tests.conftest import compose_config
+from ticket_triage.data.prepare import prepare_dataset
+from ticket_triage.evaluation.report import evaluate
+from ticket_triage.features.extract import extract_features
+from ticket_triage.tracking.runs import TrackedRun
+from ticket_triage.training.run import train
+
+
+def stage_config(name, paths, *overrides):
+    return compose_config(
+        name, [f"{key}={value}" for key, value in paths.items()] + list(overrides)
+    )
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory, prepared_dir):
+    """A functional model trained 4 epochs on the small dataset, tracked in a SQLite store."""
+    root = tmp_path_factory.mktemp("trained")
+    paths = {
+        "paths.prepared_dir": prepared_dir,
+        "paths.models_dir": root / "models",
+        "paths.reports_dir": root / "reports",
+        "paths.features_dir": root / "features",
+    }
+    train(
+        stage_config(
+            "train",
+            paths,
+            "loop.verbose=0",
+            "trainer.epochs=4",
+            "trainer.batch_size=32",
+            "model.width=32",
+            f"tracking.uri=sqlite:///{root}/mlruns.db",
+        )
+    )
+    return paths
+
+
+def test_evaluate_reports_metrics_that_agree_with_its_plot_data(trained):
+    metrics = evaluate(stage_config("evaluate", trained))
+    reports = Path(trained["paths.reports_dir"])
+    assert json.loads((reports / "metrics.json").read_text()) == metrics
+    priority = pd.read_csv(reports / "plots" / "priority.csv")
+    rmse = np.sqrt(np.mean((priority["true"] - priority["predicted"]) ** 2))
+    assert metrics["priority"]["rmse"] == pytest.approx(rmse, abs=1e-4)
+    assert metrics["priority"]["rmse"] < metrics["priority"]["baseline_mean_priority"]["rmse"]
+    confusion = pd.read_csv(reports / "plots" / "confusion.csv")
+    assert len(confusion) == metrics["test_tickets"]
+    assert metrics["department"]["accuracy"] == pytest.approx(
+        (confusion["actual"] == confusion["predicted"]).mean(), abs=1e-4
+    )
+    assert (
+        metrics["department"]["accuracy"] > metrics["department"]["baseline_majority"]["accuracy"]
+    )
+    assert np.sum(metrics["department"]["confusion_matrix"]) == metrics["test_tickets"]
+    assert set(metrics["department"]["per_class"]) == {
+        "account",
+        "billing",
+        "shipping",
+        "technical",
+    }
+    for figure in ("confusion_matrix.png", "priority.png", "learning_curves.png"):
+        assert (reports / "figures" / figure).read_bytes().startswith(b"\x89PNG")
+    run = TrackedRun.load(trained["paths.models_dir"])
+    logged = MlflowClient(run.tracking_uri).get_run(run.run_id).data.metrics
+    assert logged["test_department_accuracy"] == metrics["department"]["accuracy"]
+    artifacts = [
+        a.path for a in MlflowClient(run.tracking_uri).list_artifacts(run.run_id, "evaluation")
+    ]
+    assert "evaluation/confusion_matrix.png" in artifacts
+
+
+def test_extract_features_writes_vectors_projector_and_difficulty_head(trained, prepared_dir):
+    report = extract_features(stage_config("extract_features", trained, "difficulty.epochs=6"))
+    features = Path(trained["paths.features_dir"])
+    for split in ("train", "val", "test"):
+        frame = pd.read_parquet(features / f"{split}.parquet")
+        prepared = pd.read_parquet(Path(prepared_dir) / f"{split}.parquet")
+        assert frame["ticket_id"].tolist() == prepared["ticket_id"].tolist()
+        assert (frame["split"] == split).all()
+        assert np.stack(frame["vector"]).shape == (len(prepared), 32)
+    assert report["dimension"] == 32
+    projector = features / "projector"
+    assert "metadata.tsv" in (projector / "projector_config.pbtxt").read_text()
+    metadata = pd.read_csv(projector / "metadata.tsv", sep="\t")
+    assert len(metadata) == report["vectors"]["test"]
+    assert list(metadata.columns) == ["department", "priority", "difficulty", "title"]
+    difficulty = report["difficulty"]
+    assert difficulty["classes"] == ["easy", "hard", "medium"]
+    assert difficulty["test_accuracy"] > difficulty["baseline_majority_accuracy"]
+    assert (features / "with_difficulty.keras").exists()
+    run = TrackedRun.load(trained["paths.models_dir"])
+    logged = MlflowClient(run.tracking_uri).get_run(run.run_id).data.metrics
+    assert logged["test_difficulty_accuracy"] == difficulty["test_accuracy"]
+
+
+def test_features_come_from_the_trained_features_layer(trained):
+    import keras
+
+    from ticket_triage.loops.custom_step import unwrap
+
+    model = unwrap(keras.saving.load_model(Path(trained["paths.models_dir"]) / "best.keras"))
+    vectors = pd.read_parquet(Path(trained["paths.features_dir"]) / "test.parquet")["vector"]
+    assert np.all(np.stack(vectors) >= 0)  # ReLU outputs of the `features` layer
+    assert model.get_layer("features").output.shape[-1] == len(vectors.iloc[0])
+
+
+@pytest.fixture(scope="module")
+def priority_only(tmp_path_factory):
+    """An export with text and priority only: no tags, departments or difficulty."""
+    from ticket_triage.data.synthetic import generate_tickets
+
+    root = tmp_path_factory.mktemp("priority_only")
+    generate_tickets(500, seed=5)[["ticket_id", "title", "body", "priority"]].to_parquet(
+        root / "export.parquet"
+    )
+    prepare_dataset(
+        compose_config(
+            "prepare",
+            [
+                f"paths.data_dir={root}/data",
+                "data=csv",
+                f"data.path={root}/export.parquet",
+                "data.columns.tags=null",
+                "data.columns.department=null",
+            ],
+        )
+    )
+    paths = {
+        "paths.prepared_dir": root / "data/prepared",
+        "paths.models_dir": root / "models",
+        "paths.reports_dir": root / "reports",
+        "paths.features_dir": root / "features",
+    }
+    train(
+        stage_config(
+            "train", paths, "loop.verbose=0", "trainer.epochs=1", "tracking=none", "model.width=8"
+        )
+    )
+    return paths
+
+
+def test_stages_follow_data_without_departments_or_difficulty(priority_only, caplog):
+    metrics = evaluate(stage_config("evaluate", priority_only))
+    assert set(metrics) == {"test_tickets", "priority"}
+    with caplog.at_level("INFO"):
+        report = extract_features(stage_config("extract_features", priority_only))
+    assert report["difficulty"] is None
+    assert any("no difficulty labels" in record.getMessage() for record in caplog.records)
+    assert len(pd.read_parquet(Path(priority_only["paths.features_dir"]) / "test.parquet"))
+
+
+def test_sequential_model_through_evaluate_and_extract(prepared_dir, tmp_path):
+    paths = {
+        "paths.prepared_dir": prepared_dir,
+        "paths.models_dir": tmp_path / "models",
+        "paths.reports_dir": tmp_path / "reports",
+        "paths.features_dir": tmp_path / "f",
+    }
+    train(
+        stage_config(
+            "train",
+            paths,
+            "model=sequential",
+            "loop.verbose=0",
+            "trainer.epochs=1",
+            "tracking=none",
+            "model.width=8",
+        )
+    )
+    metrics = evaluate(stage_config("evaluate", paths))
+    assert set(metrics) == {"test_tickets", "department"}
+    report = extract_features(stage_config("extract_features", paths, "difficulty.epochs=1"))
+    assert report["dimension"] == 8 and report["difficulty"]["test_accuracy"] > 0

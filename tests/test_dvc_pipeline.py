@@ -1,0 +1,98 @@
+"""The whole pipeline under the real DVC in a fresh git clone: repro, no-op repro, the reports
+commands, an experiment with -S, and a queue of two experiments."""
+
+import json
+import time
+
+import pytest
+import yaml
+
+from tests.project_copy import fresh_clone, git, run_in
+
+
+@pytest.fixture(scope="module")
+def clone(tmp_path_factory):
+    """A fresh clone with a small, quick configuration committed as its baseline."""
+    tmp = tmp_path_factory.mktemp("pipeline")
+    clone = fresh_clone(tmp)
+    params = yaml.safe_load((clone / "params.yaml").read_text())
+    params["prepare"]["num_tickets"] = 1500
+    params["train"]["epochs"] = 2
+    (clone / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    git("commit", "-qam", "small pipeline for tests", cwd=clone)
+    return clone
+
+
+def env_for(clone):
+    return {"MLFLOW_TRACKING_URI": f"sqlite:///{clone.parent}/mlruns.db"}
+
+
+@pytest.mark.slow
+def test_repro_runs_all_four_stages_then_nothing(clone):
+    first = run_in(clone, "dvc", "repro", env=env_for(clone))
+    for stage in ("prepare", "train", "evaluate", "extract_features"):
+        assert f"Running stage '{stage}'" in first
+    metrics = json.loads((clone / "reports/metrics.json").read_text())
+    assert (
+        metrics["department"]["accuracy"] > metrics["department"]["baseline_majority"]["accuracy"]
+    )
+    assert (clone / "data/features/test.parquet").exists()
+    assert (clone / "models/serving.keras").exists()
+
+    started = time.monotonic()
+    second = run_in(clone, "dvc", "repro", env=env_for(clone))
+    assert "Data and pipelines are up to date" in second
+    assert time.monotonic() - started < 30
+
+    assert "extract_features" in run_in(clone, "dvc", "dag")
+    shown = run_in(clone, "dvc", "metrics", "show", "--json")
+    assert "department" in shown and "test_tickets" in shown
+    run_in(clone, "dvc", "plots", "show", "-o", "plots_html")
+    assert (clone / "plots_html" / "index.html").stat().st_size > 1000
+    params = yaml.safe_load((clone / "params.yaml").read_text())
+    params["train"]["learning_rate"] = 0.002
+    (clone / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    assert "train.learning_rate" in run_in(clone, "dvc", "params", "diff")
+    git("checkout", "params.yaml", cwd=clone)
+
+
+@pytest.mark.slow
+def test_experiments_with_set_params_and_a_queue(clone):
+    run_in(clone, "dvc", "repro", env=env_for(clone))
+    git("add", "-A", cwd=clone)
+    git("commit", "-qm", "baseline results", cwd=clone)
+    single = run_in(clone, "dvc", "exp", "run", "-S", "train.loop=graph", env=env_for(clone))
+    assert "Running stage 'train'" in single and "Running stage 'prepare'" not in single
+    run_in(
+        clone,
+        "dvc",
+        "exp",
+        "run",
+        "--queue",
+        "-S",
+        "train.loop=eager,train_step",
+        env=env_for(clone),
+    )
+    run_in(clone, "dvc", "queue", "start", "-j", "1", env=env_for(clone))
+    deadline = time.monotonic() + 900
+    while time.monotonic() < deadline:
+        status = run_in(clone, "dvc", "queue", "status")
+        if "Queued" not in status and "Running" not in status:
+            break
+        time.sleep(5)
+    assert status.count("Success") == 2, status
+    shown = json.loads(run_in(clone, "dvc", "exp", "show", "--json"))
+    loops = []
+    for baseline in shown:
+        for experiment in baseline.get("experiments") or []:
+            for revision in experiment["revs"]:
+                data = revision["data"]
+                loops.append(data["params"]["params.yaml"]["data"]["train"]["loop"])
+                assert data["metrics"]["reports/metrics.json"]["data"]["test_tickets"] > 0
+    assert sorted(loops) == ["eager", "graph", "train_step"]
+    from mlflow import MlflowClient
+
+    client = MlflowClient(env_for(clone)["MLFLOW_TRACKING_URI"])
+    experiment = client.get_experiment_by_name("ticket-triage")
+    tracked = {r.data.tags["loop"] for r in client.search_runs([experiment.experiment_id])}
+    assert {"fit", "graph", "eager", "train_step"} <= tracked  # queued runs too: one store
