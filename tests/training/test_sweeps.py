@@ -46,5 +46,5 @@ def test_optuna_search_of_two_trials_lands_in_mlflow(prepared_dir, tmp_path):
 
 def test_misspelt_optimized_metric_fails_before_training(train_config):
     cfg = train_config("optimized_metric=val_los")
-    with pytest.raises(ConfigError, match="'val_los' is not a metric of this run.*val_loss"):
+    with pytest.raises(ConfigError, match=r"'val_los' is not a metric of this run.*val_loss"):
         train(cfg)
