@@ -24,11 +24,21 @@ def stage_config(name, paths, *overrides):
 
 
 @pytest.fixture(scope="module")
-def trained(tmp_path_factory, prepared_dir):
-    """A functional model trained 4 epochs on the small dataset, tracked in a SQLite store."""
+def medium_prepared_dir(tmp_path_factory):
+    """3,000 tickets: enough test tickets (about 300) for the difficulty head to be judged."""
+    data_dir = tmp_path_factory.mktemp("medium") / "data"
+    prepare_dataset(
+        compose_config("prepare", [f"paths.data_dir={data_dir}", "data.num_tickets=3000"])
+    )
+    return data_dir / "prepared"
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory, medium_prepared_dir):
+    """A functional model trained 4 epochs on 3,000 tickets, tracked in a SQLite store."""
     root = tmp_path_factory.mktemp("trained")
     paths = {
-        "paths.prepared_dir": prepared_dir,
+        "paths.prepared_dir": medium_prepared_dir,
         "paths.models_dir": root / "models",
         "paths.reports_dir": root / "reports",
         "paths.features_dir": root / "features",
@@ -81,12 +91,12 @@ def test_evaluate_reports_metrics_that_agree_with_its_plot_data(trained):
     assert "evaluation/confusion_matrix.png" in artifacts
 
 
-def test_extract_features_writes_vectors_projector_and_difficulty_head(trained, prepared_dir):
-    report = extract_features(stage_config("extract_features", trained, "difficulty.epochs=6"))
+def test_extract_features_writes_vectors_projector_and_difficulty_head(trained):
+    report = extract_features(stage_config("extract_features", trained, "difficulty.epochs=10"))
     features = Path(trained["paths.features_dir"])
     for split in ("train", "val", "test"):
         frame = pd.read_parquet(features / f"{split}.parquet")
-        prepared = pd.read_parquet(Path(prepared_dir) / f"{split}.parquet")
+        prepared = pd.read_parquet(Path(trained["paths.prepared_dir"]) / f"{split}.parquet")
         assert frame["ticket_id"].tolist() == prepared["ticket_id"].tolist()
         assert (frame["split"] == split).all()
         assert np.stack(frame["vector"]).shape == (len(prepared), 32)

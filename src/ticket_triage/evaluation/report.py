@@ -17,14 +17,13 @@ import numpy as np
 import pandas as pd
 
 from ticket_triage.data import schema
-from ticket_triage.data.pipeline import TicketData
 from ticket_triage.evaluation import figures
 from ticket_triage.evaluation.scores import classification_scores, regression_scores
-from ticket_triage.loops.custom_step import unwrap
 from ticket_triage.metrics import RootMeanSquaredError
-from ticket_triage.models.spec import DEPARTMENT, PRIORITY, TrainedModelInfo
+from ticket_triage.models.spec import DEPARTMENT, PRIORITY
 from ticket_triage.tracking.runs import TrackedRun
 from ticket_triage.tracking.store import retrying
+from ticket_triage.training.trained import load_trained
 
 log = logging.getLogger(__name__)
 
@@ -34,14 +33,7 @@ def evaluate(cfg):
     models_dir, reports_dir = Path(cfg.paths.models_dir), Path(cfg.paths.reports_dir)
     for folder in ("plots", "figures"):
         (reports_dir / folder).mkdir(parents=True, exist_ok=True)
-    model = unwrap(keras.saving.load_model(models_dir / cfg.checkpoint))
-    built = TrainedModelInfo.load(models_dir)
-    data = TicketData.load(
-        cfg.paths.prepared_dir,
-        batch_size=cfg.batch_size,
-        sparse=built.sparse_inputs,
-        merge_inputs=built.sequential,
-    )
+    model, built, data = load_trained(cfg)
     test, train = data.frames["test"], data.frames["train"]
     predictions = predict_split(model, data, "test", built.heads)
 

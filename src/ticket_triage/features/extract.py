@@ -20,13 +20,13 @@ import numpy as np
 import pandas as pd
 
 from ticket_triage.data import schema
-from ticket_triage.data.pipeline import SPLITS, TicketData
+from ticket_triage.data.pipeline import SPLITS
 from ticket_triage.features.projector import write_projector
-from ticket_triage.loops.custom_step import unwrap
 from ticket_triage.models.features import add_difficulty_head, feature_extractor
-from ticket_triage.models.spec import DIFFICULTY, TrainedModelInfo
+from ticket_triage.models.spec import DIFFICULTY
 from ticket_triage.tracking.runs import TrackedRun
 from ticket_triage.tracking.store import retrying
+from ticket_triage.training.trained import load_trained
 
 log = logging.getLogger(__name__)
 
@@ -35,15 +35,7 @@ def extract_features(cfg):
     """Write the feature vectors and projector files; train the difficulty head if possible."""
     models_dir, out = Path(cfg.paths.models_dir), Path(cfg.paths.features_dir)
     out.mkdir(parents=True, exist_ok=True)
-    model = unwrap(keras.saving.load_model(models_dir / cfg.checkpoint))
-    built = TrainedModelInfo.load(models_dir)
-    data = TicketData.load(
-        cfg.paths.prepared_dir,
-        batch_size=cfg.batch_size,
-        sparse=built.sparse_inputs,
-        merge_inputs=built.sequential,
-        seed=cfg.seed,
-    )
+    model, built, data = load_trained(cfg, seed=cfg.seed)
 
     extractor = feature_extractor(model)
     vectors = {}

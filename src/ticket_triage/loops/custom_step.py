@@ -16,7 +16,7 @@ The wrapper saves and loads as ``.keras``; ``unwrap`` returns the ticket model i
 import keras
 import tensorflow as tf
 
-from ticket_triage.loops.callback_list import history_of, make_callback_list
+from ticket_triage.loops.fit import fit_compiled
 from ticket_triage.training.objectives import MetricSet, Objectives
 
 VARIANTS = ("trackers", "compiled")
@@ -112,18 +112,4 @@ def train_with_train_step(model, data, objectives, optimizer, callbacks, epochs,
     )
     compile_args = objectives.compile_args() if loop_cfg.variant == "compiled" else {}
     wrapper.compile(optimizer=optimizer, **compile_args)
-    callback_list = make_callback_list(
-        callbacks, wrapper, epochs, data.steps("train"), loop_cfg.verbose
-    )
-    wrapper.fit(
-        data.dataset("train", objectives.heads, epochs, objectives.named_outputs),
-        steps_per_epoch=data.steps("train"),
-        validation_data=data.dataset(
-            "val", objectives.heads, named_targets=objectives.named_outputs
-        ),
-        epochs=epochs,
-        callbacks=callback_list,
-        verbose=loop_cfg.verbose,
-        shuffle=False,
-    )
-    return history_of(callback_list)
+    return fit_compiled(wrapper, data, objectives, callbacks, epochs, loop_cfg.verbose)

@@ -6,9 +6,16 @@ from ticket_triage.loops.callback_list import history_of, make_callback_list
 def train_with_fit(model, data, objectives, optimizer, callbacks, epochs, loop_cfg):
     """Compile with the shared objectives and ``fit`` on the train split, validating on val."""
     model.compile(optimizer=optimizer, **objectives.compile_args())
-    callback_list = make_callback_list(
-        callbacks, model, epochs, data.steps("train"), loop_cfg.verbose
-    )
+    return fit_compiled(model, data, objectives, callbacks, epochs, loop_cfg.verbose)
+
+
+def fit_compiled(model, data, objectives, callbacks, epochs, verbose):
+    """``fit`` a compiled model on the train split with our callback list; return its History.
+
+    The train batches of all epochs come from one dataset (``steps_per_epoch`` per epoch), in
+    the same order the hand-written loops see them.
+    """
+    callback_list = make_callback_list(callbacks, model, epochs, data.steps("train"), verbose)
     model.fit(
         data.dataset("train", objectives.heads, epochs, objectives.named_outputs),
         steps_per_epoch=data.steps("train"),
@@ -17,7 +24,7 @@ def train_with_fit(model, data, objectives, optimizer, callbacks, epochs, loop_c
         ),
         epochs=epochs,
         callbacks=callback_list,
-        verbose=loop_cfg.verbose,
-        shuffle=False,
+        verbose=verbose,
+        shuffle=False,  # the dataset is shuffled per epoch already
     )
     return history_of(callback_list)

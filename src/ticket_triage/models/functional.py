@@ -39,13 +39,7 @@ def build_functional_model(
     Returns:
         A ``keras.Model`` mapping ``{input name: multi-hot}`` to ``{head name: prediction}``.
     """
-    inputs = {
-        input_name: keras.Input(shape=(dim,), name=input_name, sparse=sparse)
-        for input_name, dim in spec.input_dims.items()
-    }
-    merged = layers.Concatenate(name="merged_inputs")(list(inputs.values()))
-    features = trunk.apply(trunk.trunk_layers(width, depth, dropout, batch_norm), merged)
-    x = trunk.head_dropout(dropout)(features)
+    inputs, x = trunk.functional_features(spec, width, depth, dropout, batch_norm, sparse)
     outputs = {}
     if spec.priority:
         outputs[PRIORITY] = layers.Dense(1, activation="sigmoid", name=PRIORITY)(x)

@@ -64,13 +64,7 @@ def build_mixed_model(spec, width=64, depth=1, dropout=0.0, batch_norm=False, sp
 
     Args: as for ``functional.build_functional_model``.
     """
-    inputs = {
-        input_name: keras.Input(shape=(dim,), name=input_name, sparse=sparse)
-        for input_name, dim in spec.input_dims.items()
-    }
-    merged = layers.Concatenate(name="merged_inputs")(list(inputs.values()))
-    features = trunk.apply(trunk.trunk_layers(width, depth, dropout, batch_norm), merged)
-    x = trunk.head_dropout(dropout)(features)
+    inputs, x = trunk.functional_features(spec, width, depth, dropout, batch_norm, sparse)
     outputs = {}
     if spec.priority:
         outputs[PRIORITY] = PriorityScorer(width, name=PRIORITY)(x)

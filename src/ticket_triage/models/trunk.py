@@ -36,6 +36,21 @@ def trunk_layers(width=64, depth=1, dropout=0.0, batch_norm=False, prefix="trunk
     return stack
 
 
+def functional_features(spec, width, depth, dropout, batch_norm, sparse):
+    """Named ``keras.Input``s for ``spec``, and the symbolic trunk output the heads attach to.
+
+    Shared by the functional and mixed models: inputs -> Concatenate -> trunk (``features``) ->
+    head dropout.
+    """
+    inputs = {
+        name: keras.Input(shape=(dim,), name=name, sparse=sparse)
+        for name, dim in spec.input_dims.items()
+    }
+    merged = layers.Concatenate(name="merged_inputs")(list(inputs.values()))
+    features = apply(trunk_layers(width, depth, dropout, batch_norm), merged)
+    return inputs, head_dropout(dropout)(features)
+
+
 def head_dropout(dropout):
     """Dropout applied to the features before the heads (identity when ``dropout`` is 0)."""
     return (
