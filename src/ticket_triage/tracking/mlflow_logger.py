@@ -145,9 +145,6 @@ class MlflowLogger(keras.callbacks.Callback):
                 pip_requirements=self.pip_requirements,
                 code_paths=self.code_paths,
                 custom_objects=self.custom_objects,
-                # MLflow would reload the model to re-check the example (about 1 s); the tests
-                # load the logged model in a fresh interpreter and predict instead.
-                validate_serving_input=False,
             )
 
     def _safely(self, call, *args):
