@@ -148,12 +148,15 @@ class MlflowLogger(keras.callbacks.Callback):
             )
 
     def _safely(self, call, *args):
-        """Run one MLflow call; after the first failure, warn once and stop logging."""
+        """Run one MLflow call; after the first store failure, warn once and stop logging.
+
+        Only failures of the store or the network are caught: a bug in what we log still raises.
+        """
         if self.failed:
             return
         try:
             store.retrying(call, *args)
-        except Exception as error:  # a tracking outage must never stop training
+        except store.outage_errors() as error:  # a tracking outage must never stop training
             self.failed = True
             log.warning(
                 "MLflow logging failed and is switched off for this run (training "

@@ -10,6 +10,7 @@ and tries again, and first-time set-up (schema creation, the experiment) happens
 lock, so no run or metric is lost.
 """
 
+import functools
 import logging
 import os
 import random
@@ -22,6 +23,19 @@ log = logging.getLogger(__name__)
 
 DB_NAME = "mlruns.db"
 _EXPERIMENT_COPY = f"{os.sep}.dvc{os.sep}tmp{os.sep}exps{os.sep}"
+
+
+@functools.cache
+def outage_errors():
+    """Exception types that mean "the store or the network failed", not "our code is wrong".
+
+    Imported on first use: importing MLflow costs about a second.
+    """
+    from mlflow.exceptions import MlflowException
+    from requests.exceptions import RequestException
+    from sqlalchemy.exc import SQLAlchemyError
+
+    return (MlflowException, RequestException, SQLAlchemyError, OSError)
 
 
 class TrackingUnavailable(RuntimeError):
