@@ -22,7 +22,7 @@ from ticket_triage.evaluation.scores import classification_scores, regression_sc
 from ticket_triage.metrics import RootMeanSquaredError
 from ticket_triage.models.spec import DEPARTMENT, PRIORITY
 from ticket_triage.tracking.runs import TrackedRun
-from ticket_triage.tracking.store import retrying
+from ticket_triage.tracking.store import outage_errors, retrying
 from ticket_triage.training.trained import load_trained
 
 log = logging.getLogger(__name__)
@@ -111,7 +111,7 @@ def _log_to_mlflow(run, metrics, figures_dir):
             if value is not None:
                 retrying(client.log_metric, run.run_id, name, value)
         retrying(client.log_artifacts, run.run_id, str(figures_dir), "evaluation")
-    except Exception as error:  # the report is written; tracking is a copy of it
+    except outage_errors() as error:  # the report is written; tracking is a copy of it
         log.warning("could not log the evaluation to MLflow run %s: %s", run.run_id, error)
 
 

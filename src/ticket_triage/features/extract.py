@@ -25,7 +25,7 @@ from ticket_triage.features.projector import write_projector
 from ticket_triage.models.features import add_difficulty_head, feature_extractor
 from ticket_triage.models.spec import DIFFICULTY
 from ticket_triage.tracking.runs import TrackedRun
-from ticket_triage.tracking.store import retrying
+from ticket_triage.tracking.store import outage_errors, retrying
 from ticket_triage.training.trained import load_trained
 
 log = logging.getLogger(__name__)
@@ -132,5 +132,5 @@ def _log_to_mlflow(run, report):
                 report["difficulty"]["test_accuracy"],
             )
         retrying(client.log_dict, run.run_id, report, "features/features.json")
-    except Exception as error:  # the files are written; tracking is a copy
+    except outage_errors() as error:  # the files are written; tracking is a copy
         log.warning("could not log the features report to MLflow run %s: %s", run.run_id, error)
