@@ -272,3 +272,18 @@ def test_parallel_sweep_loses_no_run_or_metric(prepared_dir, tmp_path):
             assert len(client.get_metric_history(child.info.run_id, metric)) == 2
     for job in range(4):  # each job kept its own models
         assert (tmp_path / "multirun" / str(job) / "models" / "best.keras").exists()
+
+
+def test_batch_metrics_every_n_batches(train_config, tmp_path):
+    cfg = train_config(
+        "loop=eager",
+        "tracking=mlflow",
+        f"tracking.uri=sqlite:///{tmp_path}/m.db",
+        "tracking.log_every_n_batches=5",
+    )
+    train(cfg)
+    run, client = tracked_run(cfg)
+    steps = [point.step for point in client.get_metric_history(run.run_id, "batch_loss")]
+    train_size = json.loads((Path(cfg.paths.prepared_dir) / "report.json").read_text())
+    per_epoch = -(-train_size["splits"]["train"] // 32)  # batches per epoch
+    assert steps == [4, 9, 14, per_epoch + 4, per_epoch + 9, per_epoch + 14]
