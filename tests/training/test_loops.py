@@ -44,6 +44,12 @@ def test_each_loop_mode_trains_and_writes_every_output(train_config, loop):
     assert (models / "loss_history" / "epoch_002.png").stat().st_size > 1000
     assert list((models / "tensorboard" / "train").glob("events.out.tfevents.*"))
     assert list((models / "tensorboard" / "validation").glob("events.out.tfevents.*"))
+    if loop == "graph":  # the traced tf.function step is the op-level graph TensorBoard shows
+        from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+        events = EventAccumulator(str(models / "tensorboard" / "train"))
+        events.Reload()
+        assert events.Tags()["graph"]
     assert (models / "inspection" / "summary.txt").exists()
 
 
