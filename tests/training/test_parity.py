@@ -29,10 +29,11 @@ class _Attrs(dict):
 
 
 @pytest.fixture(scope="module")
-def runs(prepared_dir):
+def parity_config(prepared_dir):
+    """Dropout and batch norm on: the parity must hold where training and inference differ."""
     from tests.conftest import compose_config
 
-    cfg = compose_config(
+    return compose_config(
         "train",
         [
             f"paths.prepared_dir={prepared_dir}",
@@ -42,6 +43,11 @@ def runs(prepared_dir):
             "model.batch_norm=true",
         ],
     )
+
+
+@pytest.fixture(scope="module")
+def runs(parity_config):
+    cfg = parity_config
     results = {loop: train_once(cfg, loop) for loop in LOOPS}
     results["train_step_compiled"] = train_once(cfg, "train_step", variant="compiled")
     return results
@@ -72,20 +78,9 @@ def test_same_reported_losses_and_metrics(runs, loop):
         np.testing.assert_allclose(history[name], reference[name], rtol=1e-4, err_msg=name)
 
 
-def test_training_moved_the_weights(runs, prepared_dir):
+def test_training_moved_the_weights(runs, parity_config, prepared_dir):
     """Guard against a vacuous parity: the weights after training differ from the initial ones."""
-    from tests.conftest import compose_config
-
-    cfg = compose_config(
-        "train",
-        [
-            f"paths.prepared_dir={prepared_dir}",
-            "model.width=16",
-            "model.depth=2",
-            "model.dropout=0.2",
-            "model.batch_norm=true",
-        ],
-    )
+    cfg = parity_config
     seed_everything(cfg.seed, deterministic=True)
     initial = build_model(cfg.model, TicketSpec.from_prepared(prepared_dir), sparse=True)
     trained, _ = runs["fit"]
