@@ -1,5 +1,7 @@
 """Shared fixtures: the real Hydra config composed from conf/, and small prepared datasets."""
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -59,3 +61,16 @@ def train_config(tmp_path, prepared_dir):
         )
 
     return make
+
+
+def run_train_multirun(*overrides, timeout=900):
+    """``python -m pipelines.train -m <overrides>`` in a real subprocess; its combined output."""
+    result = subprocess.run(
+        [sys.executable, "-m", "pipelines.train", "-m", *overrides],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    assert result.returncode == 0, result.stderr[-4000:]
+    return result.stdout + result.stderr

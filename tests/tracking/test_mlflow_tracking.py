@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from mlflow import MlflowClient
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, run_train_multirun
 from tests.tracking.mlflow_server import MlflowServer, free_port
 from ticket_triage.tracking.runs import TrackedRun
 from ticket_triage.tracking.store import TrackingUnavailable
@@ -235,29 +235,18 @@ def test_unreachable_server_is_a_warning_when_tracking_is_optional(train_config,
 @pytest.mark.slow
 def test_parallel_sweep_loses_no_run_or_metric(prepared_dir, tmp_path):
     db = tmp_path / "sweep.db"
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pipelines.train",
-            "-m",
-            "hydra/launcher=joblib",
-            "hydra.launcher.n_jobs=4",
-            "seed=1,2,3,4",
-            f"paths.prepared_dir={prepared_dir}",
-            "trainer.epochs=2",
-            "trainer.batch_size=32",
-            "model.width=16",
-            "loop.verbose=0",
-            f"tracking.uri=sqlite:///{db}",
-            f"hydra.sweep.dir={tmp_path}/multirun",
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=900,
+    run_train_multirun(
+        "hydra/launcher=joblib",
+        "hydra.launcher.n_jobs=4",
+        "seed=1,2,3,4",
+        f"paths.prepared_dir={prepared_dir}",
+        "trainer.epochs=2",
+        "trainer.batch_size=32",
+        "model.width=16",
+        "loop.verbose=0",
+        f"tracking.uri=sqlite:///{db}",
+        f"hydra.sweep.dir={tmp_path}/multirun",
     )
-    assert result.returncode == 0, result.stderr[-4000:]
     client = MlflowClient(f"sqlite:///{db}")
     experiment = client.get_experiment_by_name("ticket-triage")
     runs = client.search_runs([experiment.experiment_id])

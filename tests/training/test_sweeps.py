@@ -1,12 +1,10 @@
 """Hydra sweeps: an Optuna search landing in MLflow, and a misspelt metric failing loudly."""
 
-import subprocess
-import sys
 
 import pytest
 from mlflow import MlflowClient
 
-from tests.conftest import ROOT
+from tests.conftest import run_train_multirun
 from ticket_triage.config import ConfigError
 from ticket_triage.training.run import train
 
@@ -14,28 +12,18 @@ from ticket_triage.training.run import train
 @pytest.mark.slow
 def test_optuna_search_of_two_trials_lands_in_mlflow(prepared_dir, tmp_path):
     db = tmp_path / "optuna.db"
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pipelines.train",
-            "-m",
-            "hparams_search=optuna",
-            "hydra.sweeper.n_trials=2",
-            "optimized_metric=val_priority_rmse",
-            f"paths.prepared_dir={prepared_dir}",
-            "trainer.epochs=1",
-            "loop.verbose=0",
-            f"tracking.uri=sqlite:///{db}",
-            f"hydra.sweep.dir={tmp_path}/multirun",
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
+    output = run_train_multirun(
+        "hparams_search=optuna",
+        "hydra.sweeper.n_trials=2",
+        "optimized_metric=val_priority_rmse",
+        f"paths.prepared_dir={prepared_dir}",
+        "trainer.epochs=1",
+        "loop.verbose=0",
+        f"tracking.uri=sqlite:///{db}",
+        f"hydra.sweep.dir={tmp_path}/multirun",
         timeout=600,
     )
-    assert result.returncode == 0, result.stderr[-4000:]
-    assert "Best value:" in result.stdout + result.stderr
+    assert "Best value:" in output
     client = MlflowClient(f"sqlite:///{db}")
     runs = client.search_runs([client.get_experiment_by_name("ticket-triage").experiment_id])
     trials = [r for r in runs if "mlflow.parentRunId" in r.data.tags]

@@ -8,7 +8,7 @@ variants (``loop.variant``):
 * ``compiled``: loss and metrics come from ``compile()``; the step calls
   ``self.compute_loss(x=, y=, y_pred=)``, updates the loss tracker with the loss and lets
   ``compute_metrics`` update the compiled metrics (on Keras 3 the old
-  ``compiled_loss``/``compiled_metrics`` shims would report a wrong loss).
+  compiled-loss and compiled-metrics shims would report a wrong loss).
 
 The wrapper saves and loads as ``.keras``; ``unwrap`` returns the ticket model inside.
 """
