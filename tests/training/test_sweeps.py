@@ -1,6 +1,5 @@
 """Hydra sweeps: an Optuna search landing in MLflow, and a misspelt metric failing loudly."""
 
-
 import pytest
 from mlflow import MlflowClient
 
