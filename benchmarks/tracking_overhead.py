@@ -26,16 +26,11 @@ def main():
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
 
-    from tests.conftest import compose_config
-    from ticket_triage.data.prepare import prepare_dataset
+    from tests.conftest import compose_config, prepare_synthetic
     from ticket_triage.training.run import train
 
     with tempfile.TemporaryDirectory() as scratch:
-        prepare_dataset(
-            compose_config(
-                "prepare", [f"paths.data_dir={scratch}/data", f"data.num_tickets={args.tickets}"]
-            )
-        )
+        prepare_synthetic(f"{scratch}/data", args.tickets)
         timings = {"off": [], "on": []}
         for repeat in range(args.repeats + 1):  # the first round warms up and is dropped
             for mode in ("off", "on"):

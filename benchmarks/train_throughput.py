@@ -31,15 +31,10 @@ def main():
     parser.add_argument("--batch-size", type=int, default=128)
     args = parser.parse_args()
 
-    from tests.conftest import compose_config
-    from ticket_triage.data.prepare import prepare_dataset
+    from tests.conftest import prepare_synthetic
 
     with tempfile.TemporaryDirectory() as scratch:
-        prepare_dataset(
-            compose_config(
-                "prepare", [f"paths.data_dir={scratch}/data", f"data.num_tickets={args.tickets}"]
-            )
-        )
+        prepare_synthetic(f"{scratch}/data", args.tickets)
         prepared = f"{scratch}/data/prepared"
         rows = []
         for loop, sparse in (

@@ -28,16 +28,20 @@ def prepare_config(tmp_path):
     return make
 
 
+def prepare_synthetic(data_dir, num_tickets):
+    """Run the real `prepare` stage on synthetic tickets; return the prepared folder."""
+    from ticket_triage.data.prepare import prepare_dataset
+
+    prepare_dataset(
+        compose_config("prepare", [f"paths.data_dir={data_dir}", f"data.num_tickets={num_tickets}"])
+    )
+    return Path(data_dir) / "prepared"
+
+
 @pytest.fixture(scope="session")
 def prepared_dir(tmp_path_factory):
     """A small prepared synthetic dataset (600 tickets), shared by the training tests."""
-    from ticket_triage.data.prepare import prepare_dataset
-
-    data_dir = tmp_path_factory.mktemp("small") / "data"
-    prepare_dataset(
-        compose_config("prepare", [f"paths.data_dir={data_dir}", "data.num_tickets=600"])
-    )
-    return data_dir / "prepared"
+    return prepare_synthetic(tmp_path_factory.mktemp("small") / "data", 600)
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from mlflow import MlflowClient
 
-from tests.conftest import compose_config
+from tests.conftest import compose_config, prepare_synthetic
 from ticket_triage.data.prepare import prepare_dataset
 from ticket_triage.evaluation.report import evaluate
 from ticket_triage.features.extract import extract_features
@@ -26,11 +26,7 @@ def stage_config(name, paths, *overrides):
 @pytest.fixture(scope="module")
 def medium_prepared_dir(tmp_path_factory):
     """3,000 tickets: enough test tickets (about 300) for the difficulty head to be judged."""
-    data_dir = tmp_path_factory.mktemp("medium") / "data"
-    prepare_dataset(
-        compose_config("prepare", [f"paths.data_dir={data_dir}", "data.num_tickets=3000"])
-    )
-    return data_dir / "prepared"
+    return prepare_synthetic(tmp_path_factory.mktemp("medium") / "data", 3000)
 
 
 @pytest.fixture(scope="module")
