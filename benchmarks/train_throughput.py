@@ -96,7 +96,7 @@ def run_chapter_model(prepared, args, batch_size):
     from ticket_triage.data.vectorizer import load_vocabularies
     from ticket_triage.models.functional import build_functional_model
     from ticket_triage.models.spec import TicketSpec
-    from ticket_triage.training.objectives import Objectives
+    from ticket_triage.objectives import Objectives
 
     vocab = load_vocabularies(prepared)
     layers = {

@@ -69,7 +69,7 @@ def test_checkpoint_loads_back_with_the_best_val_loss(train_config, loop):
     summary = train(cfg)
     loaded = unwrap(keras.saving.load_model(Path(cfg.paths.models_dir) / "best.keras"))
     from ticket_triage.data.pipeline import TicketData
-    from ticket_triage.training.objectives import MetricSet, Objectives
+    from ticket_triage.objectives import MetricSet, Objectives
 
     data = TicketData.load(cfg.paths.prepared_dir, batch_size=32)
     metrics = MetricSet(Objectives(["priority", "department"]))
@@ -112,7 +112,7 @@ def test_loss_history_records_each_batch_not_the_running_mean(train_config):
         recorded = [float(row["loss"]) for row in csv.DictReader(handle)]
     # With a learning rate of 0 the weights never move: recompute each batch's loss directly.
     from ticket_triage.data.pipeline import TicketData
-    from ticket_triage.training.objectives import MetricSet, Objectives
+    from ticket_triage.objectives import MetricSet, Objectives
 
     model = unwrap(keras.saving.load_model(Path(cfg.paths.models_dir) / "best.keras"))
     data = TicketData.load(cfg.paths.prepared_dir, batch_size=32, seed=cfg.seed)

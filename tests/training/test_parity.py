@@ -8,7 +8,7 @@ from ticket_triage.data.pipeline import TicketData
 from ticket_triage.loops import LOOPS
 from ticket_triage.models.factory import build_model
 from ticket_triage.models.spec import TicketSpec
-from ticket_triage.training.objectives import Objectives, make_optimizer
+from ticket_triage.objectives import Objectives, make_optimizer
 from ticket_triage.training.run import seed_everything
 
 

@@ -19,9 +19,11 @@ import tensorflow as tf
 
 from ticket_triage.data import schema
 from ticket_triage.data.vectorizer import TAG_SEPARATOR, TicketVectorizer, load_vocabularies
-from ticket_triage.models.spec import DEPARTMENT, DIFFICULTY, PRIORITY, TAGS, TEXT_BODY, TITLE
 
 SPLITS = ("train", "val", "test")
+TITLE, TEXT_BODY, TAGS = schema.INPUT_TITLE, schema.INPUT_BODY, schema.INPUT_TAGS
+PRIORITY, DEPARTMENT = schema.HEAD_PRIORITY, schema.HEAD_DEPARTMENT
+DIFFICULTY = schema.HEAD_DIFFICULTY
 
 
 @dataclass

@@ -25,14 +25,6 @@ from ticket_triage.data import clean, ingest, schema, split, synthetic, vocab
 
 log = logging.getLogger(__name__)
 
-VOCABULARY_FILES = {
-    schema.TITLE: "vocab_title.txt",
-    schema.BODY: "vocab_body.txt",
-    schema.TAGS: "vocab_tags.txt",
-    schema.DEPARTMENT: "departments.txt",
-    schema.DIFFICULTY: "difficulties.txt",
-}
-
 
 def prepare_dataset(cfg):
     """Run the stage for a resolved config (``data``, ``split``, ``vocab``, ``paths``, ``seed``).
@@ -67,7 +59,7 @@ def prepare_dataset(cfg):
     for name, frame in splits.items():
         frame.to_parquet(out / f"{name}.parquet", index=False)
     for column, tokens in vocabularies.items():
-        vocab.save_vocabulary(tokens, out / VOCABULARY_FILES[column])
+        vocab.save_vocabulary(tokens, out / schema.VOCABULARY_FILES[column])
     _write_csv(rejects, out / "rejects.csv")
     _write_csv(duplicates, out / "duplicates.csv")
 

@@ -25,6 +25,23 @@ ALL_COLUMNS = REQUIRED + OPTIONAL
 TEXT_COLUMNS = (TITLE, BODY)
 LABEL_COLUMNS = (DEPARTMENT, DIFFICULTY)
 
+# Model input and head names, as in the chapter; the data pipeline and the models both use them.
+INPUT_TITLE = "title"
+INPUT_BODY = "text_body"
+INPUT_TAGS = "tags"
+HEAD_PRIORITY = "priority"
+HEAD_DEPARTMENT = "department"
+HEAD_DIFFICULTY = "difficulty"
+
+# Files ``prepare`` writes beside the splits: token vocabularies (train split only) and label lists.
+VOCABULARY_FILES = {
+    TITLE: "vocab_title.txt",
+    BODY: "vocab_body.txt",
+    TAGS: "vocab_tags.txt",
+    DEPARTMENT: "departments.txt",
+    DIFFICULTY: "difficulties.txt",
+}
+
 
 class DataError(ValueError):
     """Input data that cannot be used as configured; the message says what, where and what exists.

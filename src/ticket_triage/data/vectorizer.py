@@ -20,9 +20,9 @@ import keras
 import tensorflow as tf
 
 from ticket_triage.data import schema
-from ticket_triage.data.prepare import VOCABULARY_FILES
 from ticket_triage.data.vocab import load_vocabulary
-from ticket_triage.models.spec import TAGS, TEXT_BODY, TITLE
+
+TITLE, TEXT_BODY, TAGS = schema.INPUT_TITLE, schema.INPUT_BODY, schema.INPUT_TAGS
 
 TAG_SEPARATOR = "\x1f"  # tags travel as one string per ticket
 
@@ -32,7 +32,7 @@ def load_vocabularies(prepared_dir):
     prepared = Path(prepared_dir)
     return {
         column: load_vocabulary(prepared / name)
-        for column, name in VOCABULARY_FILES.items()
+        for column, name in schema.VOCABULARY_FILES.items()
         if (prepared / name).exists()
     }
 

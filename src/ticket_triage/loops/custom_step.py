@@ -17,7 +17,7 @@ import keras
 import tensorflow as tf
 
 from ticket_triage.loops.fit import fit_compiled
-from ticket_triage.training.objectives import MetricSet, Objectives
+from ticket_triage.objectives import MetricSet, Objectives
 
 VARIANTS = ("trackers", "compiled")
 

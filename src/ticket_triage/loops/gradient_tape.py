@@ -14,7 +14,7 @@ TensorBoard and the progress bar behave as they do under ``fit()``.
 import tensorflow as tf
 
 from ticket_triage.loops.callback_list import history_of, make_callback_list
-from ticket_triage.training.objectives import MetricSet
+from ticket_triage.objectives import MetricSet
 
 
 def train_with_eager_loop(model, data, objectives, optimizer, callbacks, epochs, loop_cfg):

@@ -15,15 +15,14 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from ticket_triage.data import schema
-from ticket_triage.data.prepare import VOCABULARY_FILES
 from ticket_triage.data.vocab import load_vocabulary
 
-TITLE = "title"  # model input names, as in the chapter
-TEXT_BODY = "text_body"
-TAGS = "tags"
-PRIORITY = "priority"  # head (output) names
-DEPARTMENT = "department"
-DIFFICULTY = "difficulty"
+TITLE = schema.INPUT_TITLE  # model input names, as in the chapter
+TEXT_BODY = schema.INPUT_BODY
+TAGS = schema.INPUT_TAGS
+PRIORITY = schema.HEAD_PRIORITY  # head (output) names
+DEPARTMENT = schema.HEAD_DEPARTMENT
+DIFFICULTY = schema.HEAD_DIFFICULTY
 FEATURES = "features"  # the trunk's last layer, reused by feature extraction
 
 
@@ -68,10 +67,10 @@ class TicketSpec:
         report = json.loads((prepared / "report.json").read_text(encoding="utf-8"))
 
         def width(column):
-            path = prepared / VOCABULARY_FILES[column]
+            path = prepared / schema.VOCABULARY_FILES[column]
             return len(load_vocabulary(path)) + 1 if path.exists() else None  # +1: OOV slot
 
-        departments = prepared / VOCABULARY_FILES[schema.DEPARTMENT]
+        departments = prepared / schema.VOCABULARY_FILES[schema.DEPARTMENT]
         return cls(
             title_dim=width(schema.TITLE),
             body_dim=width(schema.BODY),

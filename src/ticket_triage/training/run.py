@@ -33,8 +33,8 @@ from ticket_triage.models.factory import build_model
 from ticket_triage.models.inspection import inspect_model
 from ticket_triage.models.serving import build_serving_model
 from ticket_triage.models.spec import TAGS, TEXT_BODY, TITLE, TicketSpec, TrainedModelInfo
+from ticket_triage.objectives import MetricSet, Objectives, make_optimizer
 from ticket_triage.tracking.session import start_tracking
-from ticket_triage.training.objectives import MetricSet, Objectives, make_optimizer
 
 log = logging.getLogger(__name__)
 

@@ -14,8 +14,9 @@ Example:
 import keras
 from keras import ops
 
+from ticket_triage.data.schema import HEAD_DEPARTMENT as DEPARTMENT
+from ticket_triage.data.schema import HEAD_PRIORITY as PRIORITY
 from ticket_triage.metrics import RootMeanSquaredError
-from ticket_triage.models.spec import DEPARTMENT, PRIORITY
 
 OPTIMIZERS = {
     "rmsprop": keras.optimizers.RMSprop,
