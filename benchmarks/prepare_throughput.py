@@ -42,10 +42,6 @@ def main():
         report = json.loads(Path(scratch, "data/prepared/report.json").read_text())
     print(f"tickets            {args.tickets:,}")
     print(f"end to end         {seconds:.1f} s   ({args.tickets / seconds:,.0f} tickets/s)")
-    print(
-        f"inside the stage   {report['seconds']:.1f} s   "
-        f"({args.tickets / report['seconds']:,.0f} tickets/s)"
-    )
     print(f"peak memory (RSS)  {peak_mib:,.0f} MiB")
     print(f"kept / duplicates  {report['rows_kept']:,} / {report['duplicates_dropped']:,}")
 
