@@ -1,8 +1,12 @@
 """`python -m pipelines.prepare [overrides]`: raw tickets -> data/prepared/ (conf/prepare.yaml)."""
 
+import sys
+from pathlib import Path
+
 import hydra
 
 from ticket_triage.config import user_errors
+from ticket_triage.config_groups import exit_on_unknown_choice
 from ticket_triage.data.prepare import prepare_dataset
 
 
@@ -13,4 +17,5 @@ def main(cfg):
 
 
 if __name__ == "__main__":
+    exit_on_unknown_choice(sys.argv[1:], Path(__file__).parents[1] / "conf")
     main()

@@ -7,12 +7,8 @@ from pathlib import Path
 from omegaconf import OmegaConf
 
 from ticket_triage.data.schema import DataError
+from ticket_triage.errors import USAGE_ERROR, ConfigError
 from ticket_triage.tracking.store import TrackingUnavailable
-
-
-class ConfigError(ValueError):
-    """A config value that cannot work (an unknown metric name, say); the message says why."""
-
 
 USER_ERRORS = (DataError, TrackingUnavailable, ConfigError)
 
@@ -32,7 +28,7 @@ def user_errors():
         yield
     except USER_ERRORS as error:
         print(f"error: {error}", file=sys.stderr)
-        raise SystemExit(2) from error
+        raise SystemExit(USAGE_ERROR) from error
 
 
 def per_job_paths(cfg):

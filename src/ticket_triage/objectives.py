@@ -16,6 +16,7 @@ from keras import ops
 
 from ticket_triage.data.schema import HEAD_DEPARTMENT as DEPARTMENT
 from ticket_triage.data.schema import HEAD_PRIORITY as PRIORITY
+from ticket_triage.errors import unknown_choice
 from ticket_triage.metrics import RootMeanSquaredError
 
 OPTIMIZERS = {
@@ -28,9 +29,7 @@ OPTIMIZERS = {
 def make_optimizer(optimizer_cfg):
     """``optimizer=rmsprop|adam|sgd`` with its ``learning_rate``."""
     if optimizer_cfg.name not in OPTIMIZERS:
-        raise ValueError(
-            f"optimizer.name = '{optimizer_cfg.name}' is not one of {', '.join(OPTIMIZERS)}"
-        )
+        raise unknown_choice("optimizer.name", optimizer_cfg.name, OPTIMIZERS)
     return OPTIMIZERS[optimizer_cfg.name](learning_rate=optimizer_cfg.learning_rate)
 
 

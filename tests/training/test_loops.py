@@ -9,10 +9,18 @@ import keras
 import numpy as np
 import pytest
 
-from ticket_triage.loops.custom_step import unwrap
 from ticket_triage.training.run import train
 
 LOOP_MODES = ("fit", "eager", "graph", "train_step")
+
+
+def majority_share(prepared_dir, split="val"):
+    """Accuracy of always answering the training split's most common department."""
+    import pandas as pd
+
+    train_labels = pd.read_parquet(Path(prepared_dir) / "train.parquet")["department"]
+    labels = pd.read_parquet(Path(prepared_dir) / f"{split}.parquet")["department"]
+    return float((labels == train_labels.value_counts().index[0]).mean())
 
 
 def read_history(models_dir):
@@ -38,7 +46,8 @@ def test_each_loop_mode_trains_and_writes_every_output(train_config, loop):
         "learning_rate",
     ):
         assert np.isfinite(final[name]), name
-    assert final["val_department_accuracy"] > 0.3  # two epochs on 480 tickets: above chance
+    # Two epochs on 480 tickets already beat answering the most common department.
+    assert final["val_department_accuracy"] > majority_share(cfg.paths.prepared_dir) + 0.1
     rows = read_history(models)
     assert [row["epoch"] for row in rows] == ["0", "1"] and "val_priority_rmse" in rows[0]
     assert (models / "loss_history" / "epoch_002.png").stat().st_size > 1000
@@ -55,10 +64,11 @@ def test_each_loop_mode_trains_and_writes_every_output(train_config, loop):
 
 @pytest.mark.parametrize("model", ("sequential", "subclassed", "mixed"))
 def test_each_model_api_trains(train_config, model):
-    summary = train(train_config(f"model={model}", "trainer.epochs=1"))
+    cfg = train_config(f"model={model}", "trainer.epochs=1")
+    summary = train(cfg)
     assert np.isfinite(summary["final"]["val_loss"])
     accuracy = "val_accuracy" if model == "sequential" else "val_department_accuracy"
-    assert summary["final"][accuracy] > 0.3
+    assert summary["final"][accuracy] > majority_share(cfg.paths.prepared_dir)
     if model == "sequential":
         assert "val_priority_rmse" not in summary["final"]  # one head only
 
@@ -67,7 +77,7 @@ def test_each_model_api_trains(train_config, model):
 def test_checkpoint_loads_back_with_the_best_val_loss(train_config, loop):
     cfg = train_config(f"loop={loop}", "trainer.epochs=3")
     summary = train(cfg)
-    loaded = unwrap(keras.saving.load_model(Path(cfg.paths.models_dir) / "best.keras"))
+    loaded = keras.saving.load_model(Path(cfg.paths.models_dir) / "best.keras")
     from ticket_triage.data.pipeline import TicketData
     from ticket_triage.objectives import MetricSet, Objectives
 
@@ -114,7 +124,7 @@ def test_loss_history_records_each_batch_not_the_running_mean(train_config):
     from ticket_triage.data.pipeline import TicketData
     from ticket_triage.objectives import MetricSet, Objectives
 
-    model = unwrap(keras.saving.load_model(Path(cfg.paths.models_dir) / "best.keras"))
+    model = keras.saving.load_model(Path(cfg.paths.models_dir) / "best.keras")
     data = TicketData.load(cfg.paths.prepared_dir, batch_size=32, seed=cfg.seed)
     metrics = MetricSet(Objectives(["priority", "department"]))
     expected = [

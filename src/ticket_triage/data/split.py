@@ -20,6 +20,8 @@ import math
 import numpy as np
 import pandas as pd
 
+from ticket_triage.errors import ConfigError
+
 SPLITS = ("train", "val", "test")
 
 
@@ -37,7 +39,7 @@ def split_frame(frame, stratify_by, val_fraction, test_fraction, seed):
         ``({"train": df, "val": df, "test": df}, rare_classes)``.
     """
     if not 0 <= val_fraction < 1 or not 0 <= test_fraction < 1 or val_fraction + test_fraction >= 1:
-        raise ValueError(
+        raise ConfigError(
             f"split fractions val={val_fraction}, test={test_fraction} must be in [0, 1) "
             "and leave rows for training"
         )

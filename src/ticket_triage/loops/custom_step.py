@@ -10,19 +10,21 @@ variants (``loop.variant``):
   ``compute_metrics`` update the compiled metrics (on Keras 3 the old
   compiled-loss and compiled-metrics shims would report a wrong loss).
 
-The wrapper saves and loads as ``.keras``; ``unwrap`` returns the ticket model inside.
+Saving the wrapper saves the ticket model inside it: the overridden steps are training code, not
+part of the model, so a checkpoint of a ``train_step`` run loads like any other ticket model, with
+``import ticket_triage.models`` and nothing from ``loops``.
 """
 
 import keras
 import tensorflow as tf
 
+from ticket_triage.errors import unknown_choice
 from ticket_triage.loops.fit import fit_compiled
 from ticket_triage.objectives import MetricSet, Objectives
 
 VARIANTS = ("trackers", "compiled")
 
 
-@keras.saving.register_keras_serializable(package="ticket_triage")
 class TrainStepModel(keras.Model):
     """A ticket model trained through its own ``train_step``.
 
@@ -37,7 +39,7 @@ class TrainStepModel(keras.Model):
     def __init__(self, inner, heads, named_outputs=True, variant="trackers", **kwargs):
         super().__init__(**kwargs)
         if variant not in VARIANTS:
-            raise ValueError(f"loop.variant = '{variant}' is not one of {', '.join(VARIANTS)}")
+            raise unknown_choice("loop.variant", variant, VARIANTS)
         self.inner = inner
         self.heads, self.named_outputs, self.variant = list(heads), named_outputs, variant
         self.tracked = (
@@ -80,25 +82,9 @@ class TrainStepModel(keras.Model):
         loss_tracker.update_state(loss, sample_weight=batch_size)
         return self.compute_metrics(inputs, targets, predictions)
 
-    def get_config(self):
-        return {
-            **super().get_config(),
-            "inner": keras.saving.serialize_keras_object(self.inner),
-            "heads": self.heads,
-            "named_outputs": self.named_outputs,
-            "variant": self.variant,
-        }
-
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        config["inner"] = keras.saving.deserialize_keras_object(config["inner"])
-        return cls(**config)
-
-
-def unwrap(model):
-    """The ticket model inside a ``TrainStepModel``; any other model as it is."""
-    return model.inner if isinstance(model, TrainStepModel) else model
+    def save(self, filepath, overwrite=True, **kwargs):
+        """Save the ticket model being trained (what ``ModelCheckpoint`` calls)."""
+        self.inner.save(filepath, overwrite=overwrite, **kwargs)
 
 
 def train_with_train_step(model, data, objectives, optimizer, callbacks, epochs, loop_cfg):

@@ -8,6 +8,7 @@ Example:
     'functional_ticket_model'
 """
 
+from ticket_triage.errors import unknown_choice
 from ticket_triage.models.functional import build_functional_model
 from ticket_triage.models.mixed import build_mixed_model
 from ticket_triage.models.sequential import build_sequential_model
@@ -24,7 +25,7 @@ BUILDERS = {
 def build_model(model_cfg, spec, sparse=False):
     """Build the model named by ``model_cfg.name`` with its trunk settings, for ``spec``'s data."""
     if model_cfg.name not in BUILDERS:
-        raise ValueError(f"model.name = '{model_cfg.name}' is not one of {', '.join(BUILDERS)}")
+        raise unknown_choice("model.name", model_cfg.name, BUILDERS)
     return BUILDERS[model_cfg.name](
         spec,
         width=model_cfg.get("width", 64),

@@ -14,6 +14,7 @@ Example:
 import keras
 from keras import layers
 
+from ticket_triage.errors import ConfigError
 from ticket_triage.models.spec import DEPARTMENT, FEATURES
 
 MERGED = "merged"  # the single input: title, body and tags multi-hots side by side
@@ -26,7 +27,7 @@ def build_sequential_model(spec, width=64, depth=1, dropout=0.0, batch_norm=Fals
     """
     del dropout, batch_norm
     if not spec.num_departments:
-        raise ValueError(
+        raise ConfigError(
             "model=sequential predicts the department, and this data has none; use model=functional"
         )
     model = keras.Sequential(name="sequential_baseline")

@@ -64,6 +64,12 @@ class TicketSpec:
     def from_prepared(cls, prepared_dir):
         """Read the spec from ``prepare``'s outputs (vocabulary files and report.json)."""
         prepared = Path(prepared_dir)
+        if not (prepared / "report.json").exists():
+            raise schema.DataError(
+                f"{prepared} holds no prepared tickets (no report.json): run "
+                "`python -m pipelines.prepare` or `dvc repro prepare` first, or set "
+                "paths.prepared_dir"
+            )
         report = json.loads((prepared / "report.json").read_text(encoding="utf-8"))
 
         def width(column):

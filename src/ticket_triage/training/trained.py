@@ -4,8 +4,9 @@ from pathlib import Path
 
 import keras
 
+import ticket_triage.models  # noqa: F401  (registers the classes a saved model may hold)
 from ticket_triage.data.pipeline import TicketData
-from ticket_triage.loops.custom_step import unwrap
+from ticket_triage.data.schema import DataError
 from ticket_triage.models.spec import TrainedModelInfo
 
 
@@ -18,10 +19,15 @@ def load_trained(cfg, seed=0):
         seed: seed of the training split's shuffle (for stages that train again).
 
     Returns:
-        ``(model, TrainedModelInfo, TicketData)``; a ``train_step`` wrapper is unwrapped.
+        ``(model, TrainedModelInfo, TicketData)``.
     """
     models_dir = Path(cfg.paths.models_dir)
-    model = unwrap(keras.saving.load_model(models_dir / cfg.checkpoint))
+    if not (models_dir / cfg.checkpoint).exists():
+        raise DataError(
+            f"no trained model at {models_dir / cfg.checkpoint}: run `python -m pipelines.train` "
+            "or `dvc repro train` first, or set paths.models_dir"
+        )
+    model = keras.saving.load_model(models_dir / cfg.checkpoint, safe_mode=True)
     built = TrainedModelInfo.load(models_dir)
     data = TicketData.load(
         cfg.paths.prepared_dir,
