@@ -17,12 +17,16 @@ def git(*args, cwd):
     return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True)
 
 
-def fresh_clone(tmp_path):
-    """Return the path of a fresh clone of the current working tree."""
+def fresh_clone(tmp_path, with_lock=False):
+    """Return the path of a fresh clone of the current working tree.
+
+    ``dvc.lock`` is left out unless ``with_lock``: outputs are not copied, so their lock would
+    describe files the clone does not have.
+    """
     origin = tmp_path / "origin"
     listed = git("ls-files", "--cached", "--others", "--exclude-standard", "-z", cwd=ROOT).stdout
     for name in filter(None, listed.split("\0")):
-        if name == "dvc.lock":  # outputs are not copied, so their lock is not either
+        if name == "dvc.lock" and not with_lock:
             continue
         source = ROOT / name
         if source.is_file():

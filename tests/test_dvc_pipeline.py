@@ -1,5 +1,6 @@
 """The whole pipeline under the real DVC in a fresh git clone: repro, no-op repro, the reports
-commands, an experiment with -S, and a queue of two experiments."""
+commands, an experiment with -S (the subclassed model, through every stage), a queue of two
+experiments, and a committed dvc.lock that matches the committed code."""
 
 import json
 import time
@@ -61,8 +62,10 @@ def test_experiments_with_set_params_and_a_queue(clone):
     run_in(clone, "dvc", "repro", env=env_for(clone))
     git("add", "-A", cwd=clone)
     git("commit", "-qm", "baseline results", cwd=clone)
-    single = run_in(clone, "dvc", "exp", "run", "-S", "train.loop=graph", env=env_for(clone))
+    single = run_in(clone, "dvc", "exp", "run", "-S", "train.model=subclassed", env=env_for(clone))
     assert "Running stage 'train'" in single and "Running stage 'prepare'" not in single
+    for stage in ("evaluate", "extract_features"):  # the stages after train load the model
+        assert f"Running stage '{stage}'" in single
     run_in(
         clone,
         "dvc",
@@ -82,17 +85,37 @@ def test_experiments_with_set_params_and_a_queue(clone):
         time.sleep(5)
     assert status.count("Success") == 2, status
     shown = json.loads(run_in(clone, "dvc", "exp", "show", "--json"))
-    loops = []
+    runs = []
     for baseline in shown:
         for experiment in baseline.get("experiments") or []:
             for revision in experiment["revs"]:
                 data = revision["data"]
-                loops.append(data["params"]["params.yaml"]["data"]["train"]["loop"])
+                train = data["params"]["params.yaml"]["data"]["train"]
+                runs.append((train["model"], train["loop"]))
                 assert data["metrics"]["reports/metrics.json"]["data"]["test_tickets"] > 0
-    assert sorted(loops) == ["eager", "graph", "train_step"]
+    assert sorted(runs) == [
+        ("functional", "eager"),
+        ("functional", "train_step"),
+        ("subclassed", "fit"),
+    ]
     from mlflow import MlflowClient
 
     client = MlflowClient(env_for(clone)["MLFLOW_TRACKING_URI"])
     experiment = client.get_experiment_by_name("ticket-triage")
     tracked = {r.data.tags["loop"] for r in client.search_runs([experiment.experiment_id])}
-    assert {"fit", "graph", "eager", "train_step"} <= tracked  # queued runs too: one store
+    assert {"fit", "eager", "train_step"} <= tracked  # queued runs too: one store
+
+
+def test_the_committed_lock_matches_the_code(tmp_path):
+    """`dvc status` in a fresh clone reports missing outputs only, never a changed dependency."""
+    clone = fresh_clone(tmp_path, with_lock=True)
+    status = json.loads(run_in(clone, "dvc", "status", "--json"))
+    changed = {
+        stage: sorted(entry["changed deps"])
+        for stage, entries in status.items()
+        for entry in entries
+        if isinstance(entry, dict) and "changed deps" in entry
+    }
+    code = ("src/", "pipelines/", "conf/", "params.yaml")
+    stale = {stage: [p for p in paths if p.startswith(code)] for stage, paths in changed.items()}
+    assert not any(stale.values()), f"regenerate dvc.lock (dvc repro) and commit it: {stale}"
