@@ -3,11 +3,15 @@
 Problems with the whole file stop the stage with one :class:`DataError` that names the file, the
 config key and what the file does have. Problems with single records (a malformed CSV line, a JSON
 line that does not parse) do not stop it: they come back as rejects, each with where and why.
+Text is decoded with the file's encoding (:mod:`.encoding`), CSV fields split at its separator
+(:mod:`.separator`); bytes that the encoding cannot decode stay visible for rejection.
 
 Example:
-    >>> raw, rejects = read_export("tickets.csv")                              # doctest: +SKIP
-    >>> table = map_columns(raw, {"title": "Summary", "body": "Description"},  # doctest: +SKIP
-    ...                     source="tickets.csv")
+    >>> export = read_export("tickets.csv")                                    # doctest: +SKIP
+    >>> export.encoding, export.separator                                      # doctest: +SKIP
+    ('cp1252', ';')
+    >>> table = map_columns(export.records, {"title": "Summary", "body": "Description"},
+    ...                     source="tickets.csv")                              # doctest: +SKIP
 """
 
 import difflib
@@ -16,10 +20,13 @@ import re
 import warnings
 from collections.abc import Mapping
 from pathlib import Path
+from typing import NamedTuple
 
 import pandas as pd
 
+from ticket_triage.data import encoding as encodings
 from ticket_triage.data import schema
+from ticket_triage.data import separator as separators
 
 ROW = "row"  # 1-based position of a record among the records read (header excluded)
 LINE = "line"  # physical line of the file, for records that could not be parsed at all
@@ -38,47 +45,62 @@ FORMATS = {
 _SKIPPED_LINE = re.compile(r"Skipping line (\d+): (.*)")
 
 
-def read_export(path, file_format="auto", limit=None, csv_separator=","):
+class Export(NamedTuple):
+    """What :func:`read_export` read, and how (``None`` where a setting does not apply)."""
+
+    records: pd.DataFrame  # the file's columns plus ``row``
+    malformed: pd.DataFrame  # records that could not be parsed: ``line``, ``reason``, ``raw``
+    encoding: str | None  # the text encoding used (CSV and JSONL)
+    separator: str | None  # the CSV field separator used
+
+
+def read_export(path, file_format="auto", limit=None, csv_separator="auto", encoding="auto"):
     """Read every record of an export as text, keeping undecodable bytes visible for rejection.
 
     Args:
         path: the export file.
         file_format: ``csv``, ``parquet``, ``jsonl`` or ``auto`` (from the file suffix).
         limit: read at most this many records (``None``: all).
-        csv_separator: the CSV field separator.
+        csv_separator: the CSV field separator, or ``auto`` to sniff it.
+        encoding: the text encoding of a CSV or JSONL file, or ``auto`` to decide it from the bytes.
 
     Returns:
-        ``(records, malformed)``: a DataFrame of the file's columns plus ``row``, and a DataFrame
-        of records that could not be parsed (``line``, ``reason``, ``raw``).
+        An :class:`Export`.
     """
     path = Path(path)
     kind = _format_of(path, file_format)
     if not path.is_file():
         raise schema.DataError(f"cannot read {path}: no such file")
+    used_encoding = used_separator = None
     try:
-        if kind == "csv":
-            records, malformed = _read_csv(path, limit, csv_separator)
-        elif kind == "jsonl":
-            records, malformed = _read_jsonl(path, limit)
-        else:
+        if kind == "parquet":  # typed columns: no encoding, no separator
             records = pd.read_parquet(path)
             records = records.head(limit) if limit else records
             malformed = _malformed([])
+        else:
+            used_encoding = encodings.resolve_encoding(path, encoding)
+            if kind == "csv":
+                used_separator = separators.resolve_separator(path, csv_separator, used_encoding)
+                records, malformed = _read_csv(path, limit, used_separator, used_encoding)
+            else:
+                records, malformed = _read_jsonl(path, limit, used_encoding)
     except schema.DataError:
         raise
     except Exception as error:  # every reader has its own exception types; all mean "unreadable"
         raise schema.DataError(f"cannot read {path} as {kind}: {error}") from error
     if records.empty and malformed.empty:
         raise schema.DataError(f"{path} holds no records")
+    if kind == "csv" and len(records.columns) == 1:
+        _check_single_column(path, str(records.columns[0]), used_separator)
     records.insert(0, ROW, range(1, len(records) + 1))
-    return records, malformed
+    return Export(records, malformed, used_encoding, used_separator)
 
 
 def map_columns(records, columns, source):
     """Rename the export's columns to schema names; keep only mapped ones.
 
     Args:
-        records: the DataFrame from :func:`read_export`.
+        records: the ``records`` of :func:`read_export`.
         columns: schema field -> source column name, or ``None`` where the export lacks it.
         source: the file name, for error messages.
 
@@ -117,6 +139,17 @@ def _missing_column_message(field, name, source, available):
     )
 
 
+def _check_single_column(path, column, used):
+    """One column whose name holds another separator means the separator is wrong: say which."""
+    hint = separators.single_column_hint(column, used)
+    if hint:
+        shown_column = column.replace("\t", "\\t")
+        raise schema.DataError(
+            f"{path} reads as one column '{shown_column}' with data.csv_separator="
+            f"{separators.shown(used)}: the separator is likely wrong; {hint} (or auto)"
+        )
+
+
 def _format_of(path, file_format):
     if file_format != "auto":
         if file_format not in set(FORMATS.values()):
@@ -133,7 +166,7 @@ def _format_of(path, file_format):
     return kind
 
 
-def _read_csv(path, limit, separator):
+def _read_csv(path, limit, separator, encoding):
     """Fast C parser; records with the wrong number of fields are skipped by it and kept by us."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", pd.errors.ParserWarning)
@@ -143,7 +176,7 @@ def _read_csv(path, limit, separator):
             dtype=object,
             keep_default_na=False,
             nrows=limit,
-            encoding="utf-8",
+            encoding=encoding,
             encoding_errors="surrogateescape",
             on_bad_lines="warn",
         )
@@ -151,16 +184,16 @@ def _read_csv(path, limit, separator):
     for warning in caught:
         for match in _SKIPPED_LINE.finditer(str(warning.message)):
             skipped.append((int(match.group(1)), f"malformed CSV record: {match.group(2)}"))
-    return records, _malformed(skipped, path)
+    return records, _malformed(skipped, path, encoding)
 
 
-def _read_jsonl(path, limit):
+def _read_jsonl(path, limit, encoding):
     rows, bad = [], []
-    with path.open("rb") as lines:
+    with path.open(encoding=encoding, errors="surrogateescape", newline="\n") as lines:
         for number, line in enumerate(lines, start=1):
             if limit is not None and len(rows) >= limit:
                 break
-            text = line.decode("utf-8", errors="surrogateescape").strip()
+            text = line.strip()
             if not text:
                 continue
             try:
@@ -172,12 +205,13 @@ def _read_jsonl(path, limit):
                 bad.append((number, "malformed JSON record: not an object"))
                 continue
             rows.append(value)
-    return pd.DataFrame.from_records(rows), _malformed(bad, path)
+    return pd.DataFrame.from_records(rows), _malformed(bad, path, encoding)
 
 
-def _malformed(lines_and_reasons, path=None):
+def _malformed(lines_and_reasons, path=None, encoding=None):
     """Rejects for records that never became rows, with the file's own text of each line."""
-    raw_lines = _physical_lines(path, {line for line, _ in lines_and_reasons}) if path else {}
+    wanted = {line for line, _ in lines_and_reasons}
+    raw_lines = _physical_lines(path, wanted, encoding) if path else {}
     return pd.DataFrame(
         {
             LINE: [line for line, _ in lines_and_reasons],
@@ -187,11 +221,11 @@ def _malformed(lines_and_reasons, path=None):
     )
 
 
-def _physical_lines(path, wanted):
+def _physical_lines(path, wanted, encoding):
     if not wanted:
         return {}
     found = {}
-    with path.open("r", encoding="utf-8", errors="backslashreplace", newline="") as handle:
+    with path.open("r", encoding=encoding, errors="backslashreplace", newline="") as handle:
         for number, line in enumerate(handle, start=1):
             if number in wanted:
                 found[number] = line.rstrip("\r\n")

@@ -39,7 +39,7 @@ def prepare_dataset(cfg):
     # Independent streams: reusing one seed for generator and split correlates them (the split
     # would sort tickets by the very draws that chose their department).
     generator_seed, split_seed = np.random.SeedSequence(cfg.seed).spawn(2)
-    tickets, rejects, rows_in, source = load_tickets(cfg.data, generator_seed)
+    tickets, rejects, rows_in, source, read_as = load_tickets(cfg.data, generator_seed)
     log.info("%s: %d rows read, %d rejected", source, rows_in, len(rejects))
     tickets, duplicates = drop_duplicates(tickets)
     log.info("%d duplicates dropped, %d tickets kept", len(duplicates), len(tickets))
@@ -65,6 +65,7 @@ def prepare_dataset(cfg):
 
     report = {
         "source": source,
+        **read_as,  # the encoding and CSV separator the file was read with
         "rows_in": rows_in,
         "rows_kept": len(tickets),
         "rows_rejected": len(rejects),
@@ -89,19 +90,23 @@ def load_tickets(data, seed):
     ``seed`` (an int or a ``numpy.random.SeedSequence``) drives the synthetic generator.
 
     Returns:
-        ``(tickets, rejects, rows_in, source_name)``.
+        ``(tickets, rejects, rows_in, source_name, read_as)``; ``read_as`` holds the ``encoding``
+        and ``csv_separator`` the file was read with (``None`` where they do not apply).
     """
     if data.source == "synthetic":
         generated = synthetic.generate_tickets(data.num_tickets, seed=seed)
         generated.insert(0, ingest.ROW, range(1, len(generated) + 1))
         tickets, rejects = clean.clean_rows(generated)
-        return tickets, rejects, len(generated), f"synthetic(num_tickets={data.num_tickets})"
+        source = f"synthetic(num_tickets={data.num_tickets})"
+        return tickets, rejects, len(generated), source, {"encoding": None, "csv_separator": None}
     if data.source != "file":
         raise schema.DataError(f"data.source = '{data.source}' is not one of synthetic, file")
     if not data.get("path"):
         raise schema.DataError("data.path is not set: point it at a CSV, Parquet or JSONL export")
     path = Path(data.path)
-    records, malformed = ingest.read_export(path, data.format, data.num_tickets, data.csv_separator)
+    records, malformed, encoding, separator = ingest.read_export(
+        path, data.format, data.num_tickets, data.csv_separator, data.encoding
+    )
     table = ingest.map_columns(records, data.columns, source=path)
     priority_column = data.columns.get(schema.PRIORITY)
     tickets, rejects = clean.clean_rows(
@@ -114,7 +119,8 @@ def load_tickets(data, seed):
     if len(malformed):
         rejects = pd.concat([rejects, malformed], ignore_index=True)
         rejects[[ingest.ROW, ingest.LINE]] = rejects[[ingest.ROW, ingest.LINE]].astype("Int64")
-    return tickets, rejects, len(records) + len(malformed), str(path)
+    read_as = {"encoding": encoding, "csv_separator": separator}
+    return tickets, rejects, len(records) + len(malformed), str(path), read_as
 
 
 def drop_duplicates(tickets):
