@@ -105,14 +105,17 @@ def test_bad_rows_are_rejected_with_row_and_reason(prepare_config, tmp_path):
         "90,,,misc,high,it\n"  # no text
         "91,Server down,All servers are down,ops,urgent,it\n"  # unmapped priority
         "92,Desk broken,My desk wobbles,furniture,low,facilities\n"  # unknown department
-        "93,Caf\xe9 order,Coffee machine broken,misc,low,it\n"  # undecodable byte (latin-1)
+        "93,Caf\xe9 order,Coffee machine broken,misc,low,it\n"  # not UTF-8 (a latin-1 byte)
         "94,Too,many,fields,here,low,it\n"  # malformed record
         "95,Slow laptop,,hardware,,it\n"  # missing priority
         "96,Printer 1 jammed,The printer on floor 1 jams on every page,hardware,high,it\n"  # dup
     )
     path = tmp_path / "bad.csv"
     path.write_bytes((HEADER + GOOD_ROWS + bad).encode("latin-1"))
-    report, cfg = run(prepare_config, path, "data.departments=[it,finance]")
+    # Said to be UTF-8 (auto would read the whole file as cp1252): the latin-1 row is rejected.
+    report, cfg = run(
+        prepare_config, path, "data.departments=[it,finance]", "data.encoding=utf-8"
+    )
     assert_accounted(report)
     assert report["rows_in"] == 31
     assert (report["rows_kept"], report["rows_rejected"], report["duplicates_dropped"]) == (
