@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from mlflow import MlflowClient
+from sklearn import metrics as sk
 
 from tests.conftest import compose_config, prepare_synthetic
 from ticket_triage.data.prepare import prepare_dataset
@@ -15,6 +16,7 @@ from ticket_triage.evaluation.report import evaluate
 from ticket_triage.features.extract import extract_features
 from ticket_triage.tracking.runs import TrackedRun
 from ticket_triage.training.run import train
+from ticket_triage.training.trained import load_trained
 
 
 def stage_config(name, paths, *overrides):
@@ -63,13 +65,33 @@ def test_evaluate_reports_metrics_that_agree_with_its_plot_data(trained):
     assert metrics["priority"]["rmse"] < metrics["priority"]["baseline_mean_priority"]["rmse"]
     confusion = pd.read_csv(reports / "plots" / "confusion.csv")
     assert len(confusion) == metrics["test_tickets"]
-    assert metrics["department"]["accuracy"] == pytest.approx(
-        (confusion["actual"] == confusion["predicted"]).mean(), abs=1e-4
-    )
-    assert (
-        metrics["department"]["accuracy"] > metrics["department"]["baseline_majority"]["accuracy"]
-    )
+    actual, predicted = confusion["actual"], confusion["predicted"]
+    present = sorted(set(actual) | set(predicted))
+    department = metrics["department"]
+    assert department["accuracy"] == round(sk.accuracy_score(actual, predicted), 4)
+    for average in ("macro", "weighted"):
+        f1 = sk.f1_score(actual, predicted, labels=present, average=average, zero_division=0)
+        assert department[f"{average}_f1"] == round(f1, 4)
+    assert department["accuracy"] > department["baseline_majority"]["accuracy"]
+
+    linear = metrics["linear_baseline"]
+    assert set(linear) == {"department", "priority"}
+    assert set(linear["department"]) == {"accuracy", "macro_f1", "weighted_f1"}
+    assert set(linear["priority"]) == {"rmse", "mae"}
+    numbers = [
+        *(department[key] for key in linear["department"]),
+        *linear["department"].values(),
+        *(metrics["priority"][key] for key in linear["priority"]),
+        *linear["priority"].values(),
+    ]
+    assert all(0 <= value <= 1 for value in numbers)
+    # The linear baseline learns the synthetic tickets far better than the trivial ones.
+    assert linear["department"]["accuracy"] > department["baseline_majority"]["accuracy"] + 0.3
+    assert linear["priority"]["rmse"] < metrics["priority"]["baseline_mean_priority"]["rmse"]
     assert np.sum(metrics["department"]["confusion_matrix"]) == metrics["test_tickets"]
+    every = list(department["per_class"])  # the matrix keeps every class, present or not
+    matrix = sk.confusion_matrix(actual, predicted, labels=every)
+    assert department["confusion_matrix"] == matrix.tolist()
     assert set(metrics["department"]["per_class"]) == {
         "account",
         "billing",
@@ -81,6 +103,9 @@ def test_evaluate_reports_metrics_that_agree_with_its_plot_data(trained):
     run = TrackedRun.load(trained["paths.models_dir"])
     logged = MlflowClient(run.tracking_uri).get_run(run.run_id).data.metrics
     assert logged["test_department_accuracy"] == metrics["department"]["accuracy"]
+    assert logged["test_department_weighted_f1"] == metrics["department"]["weighted_f1"]
+    assert logged["test_linear_baseline_department_macro_f1"] == linear["department"]["macro_f1"]
+    assert logged["test_linear_baseline_priority_rmse"] == linear["priority"]["rmse"]
     artifacts = [
         a.path for a in MlflowClient(run.tracking_uri).list_artifacts(run.run_id, "evaluation")
     ]
@@ -112,14 +137,25 @@ def test_extract_features_writes_vectors_projector_and_difficulty_head(trained):
 
 
 def test_features_come_from_the_trained_features_layer(trained):
+    """The saved test vectors are the trained ``features`` layer's outputs for those tickets."""
     import keras
 
-    from ticket_triage.loops.custom_step import unwrap
+    from ticket_triage.models.features import feature_extractor
 
-    model = unwrap(keras.saving.load_model(Path(trained["paths.models_dir"]) / "best.keras"))
-    vectors = pd.read_parquet(Path(trained["paths.features_dir"]) / "test.parquet")["vector"]
-    assert np.all(np.stack(vectors) >= 0)  # ReLU outputs of the `features` layer
-    assert model.get_layer("features").output.shape[-1] == len(vectors.iloc[0])
+    model, built, data = load_trained(stage_config("extract_features", trained))
+    extractor = feature_extractor(model)
+    expected = np.concatenate(
+        [
+            keras.ops.convert_to_numpy(extractor(inputs, training=False))
+            for inputs, _ in data.dataset("test", built.heads)
+        ]
+    )
+    saved = pd.read_parquet(Path(trained["paths.features_dir"]) / "test.parquet")
+    assert saved["ticket_id"].tolist() == data.frames["test"]["ticket_id"].tolist()
+    vectors = np.stack(saved["vector"])
+    assert vectors.shape == expected.shape
+    np.testing.assert_allclose(vectors, expected, atol=1e-5)
+    assert np.ptp(vectors, axis=0).max() > 0  # vectors that differ between tickets
 
 
 @pytest.fixture(scope="module")
@@ -159,7 +195,8 @@ def priority_only(tmp_path_factory):
 
 def test_stages_follow_data_without_departments_or_difficulty(priority_only, caplog):
     metrics = evaluate(stage_config("evaluate", priority_only))
-    assert set(metrics) == {"test_tickets", "priority"}
+    assert set(metrics) == {"test_tickets", "priority", "linear_baseline"}
+    assert set(metrics["linear_baseline"]) == {"priority"}
     with caplog.at_level("INFO"):
         report = extract_features(stage_config("extract_features", priority_only))
     assert report["difficulty"] is None
@@ -186,6 +223,7 @@ def test_sequential_model_through_evaluate_and_extract(prepared_dir, tmp_path):
         )
     )
     metrics = evaluate(stage_config("evaluate", paths))
-    assert set(metrics) == {"test_tickets", "department"}
+    assert set(metrics) == {"test_tickets", "department", "linear_baseline"}
+    assert set(metrics["linear_baseline"]) == {"department"}  # the model's heads only
     report = extract_features(stage_config("extract_features", paths, "difficulty.epochs=1"))
     assert report["dimension"] == 8 and report["difficulty"]["test_accuracy"] > 0

@@ -1,1 +1,2 @@
-"""The ``evaluate`` stage: test-split metrics beside trivial baselines, plot data and figures."""
+"""The ``evaluate`` stage: test-split metrics (``sklearn.metrics``) beside trivial and linear
+baselines, plot data and figures."""

@@ -1,13 +1,21 @@
-"""The ``evaluate`` stage: the best checkpoint on the test split, beside trivial baselines.
+"""The ``evaluate`` stage: the best checkpoint on the test split, beside its baselines.
+
+Every score comes from ``sklearn.metrics`` (``scores.py``). Beside the model stand two trivial
+baselines (the train split's majority department, its mean priority) and a linear one, TF-IDF
+with logistic and ridge regression fitted on the same train split (``baseline.py``), so the
+report says what the network adds over a bag of words.
 
 Outputs (``paths.reports_dir``):
-    metrics.json                 test scores of the model and of the baselines (DVC metrics)
+    metrics.json                 test scores of the model and of the baselines (DVC metrics):
+                                 ``priority``, ``department`` (each with its trivial baseline)
+                                 and ``linear_baseline`` (``{department, priority}``)
     plots/confusion.csv          one row per test ticket: true and predicted department (DVC plot)
     plots/priority.csv           one row per test ticket: true and predicted priority (DVC plot)
     figures/*.png                confusion matrix, priority scatter, learning curves
 The figures and test metrics also go to the MLflow run that trained the model.
 """
 
+import functools
 import json
 import logging
 from pathlib import Path
@@ -17,9 +25,17 @@ import numpy as np
 import pandas as pd
 
 from ticket_triage.data import schema
+from ticket_triage.data.tokenizer import load_mode, token_lists
 from ticket_triage.evaluation import figures
+from ticket_triage.evaluation.baseline import linear_baseline_predictions
 from ticket_triage.evaluation.scores import classification_scores, regression_scores
-from ticket_triage.metrics import RootMeanSquaredError
+from ticket_triage.evaluation.summary import (
+    LINEAR_BASELINE,
+    flat_test_metrics,
+    headline,
+    summary,
+    versus_linear_baseline,
+)
 from ticket_triage.models.spec import DEPARTMENT, PRIORITY
 from ticket_triage.tracking.runs import TrackedRun
 from ticket_triage.tracking.store import outage_errors, retrying
@@ -36,6 +52,8 @@ def evaluate(cfg):
     model, built, data = load_trained(cfg)
     test, train = data.frames["test"], data.frames["train"]
     predictions = predict_split(model, data, "test", built.heads)
+    same_tokens = functools.partial(token_lists, mode=load_mode(cfg.paths.prepared_dir))
+    baseline = linear_baseline_predictions(train, test, built.heads, tokenize=same_tokens)
 
     metrics = {"test_tickets": len(test)}
     if PRIORITY in predictions:
@@ -44,13 +62,15 @@ def evaluate(cfg):
         metrics[DEPARTMENT] = _department(
             test, train, predictions[DEPARTMENT], data.departments, reports_dir
         )
+    metrics[LINEAR_BASELINE] = _linear_baseline(test, baseline, data.departments)
     if (models_dir / "history.csv").exists():
         figures.learning_curves(
             models_dir / "history.csv", reports_dir / "figures" / "learning_curves.png"
         )
     (reports_dir / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
     _log_to_mlflow(TrackedRun.load(models_dir), metrics, reports_dir / "figures")
-    log.info("test metrics: %s", _headline(metrics))
+    log.info("test metrics: %s", headline(metrics))
+    log.info("model vs linear baseline: %s", versus_linear_baseline(metrics))
     return metrics
 
 
@@ -67,10 +87,7 @@ def predict_split(model, data, split, heads):
 
 def _priority(test, train, predicted, reports_dir):
     true = test[schema.PRIORITY].to_numpy("float32")
-    rmse = RootMeanSquaredError()  # the chapter's custom metric, as in training
-    rmse.update_state(true[:, None], predicted)
     scores = regression_scores(true, predicted)
-    scores["rmse"] = round(float(rmse.result()), 4)
     baseline = np.full_like(true, train[schema.PRIORITY].mean())
     pd.DataFrame({"true": true, "predicted": predicted.ravel()}).to_csv(
         reports_dir / "plots" / "priority.csv", index=False
@@ -80,10 +97,9 @@ def _priority(test, train, predicted, reports_dir):
 
 
 def _department(test, train, probabilities, labels, reports_dir):
-    index = {label: i for i, label in enumerate(labels)}
-    true = test[schema.DEPARTMENT].map(index).to_numpy()
+    true = _class_ids(test[schema.DEPARTMENT], labels)
     predicted = probabilities.argmax(axis=1)
-    majority = index[train[schema.DEPARTMENT].value_counts().index[0]]
+    majority = labels.index(train[schema.DEPARTMENT].value_counts().index[0])
     scores = classification_scores(true, predicted, labels)
     baseline = classification_scores(true, np.full_like(true, majority), labels)
     pd.DataFrame(
@@ -92,32 +108,34 @@ def _department(test, train, probabilities, labels, reports_dir):
     figures.confusion_matrix(
         scores["confusion_matrix"], labels, reports_dir / "figures" / "confusion_matrix.png"
     )
-    return {**scores, "baseline_majority": {key: baseline[key] for key in ("accuracy", "macro_f1")}}
+    return {**scores, "baseline_majority": summary(DEPARTMENT, baseline)}
+
+
+def _linear_baseline(test, predictions, labels):
+    """Scores of the linear baseline's predictions, per head, as the model's are computed."""
+    scores = {}
+    if DEPARTMENT in predictions:
+        true = _class_ids(test[schema.DEPARTMENT], labels)
+        predicted = _class_ids(predictions[DEPARTMENT], labels)
+        scores[DEPARTMENT] = summary(DEPARTMENT, classification_scores(true, predicted, labels))
+    if PRIORITY in predictions:
+        scores[PRIORITY] = regression_scores(test[schema.PRIORITY], predictions[PRIORITY])
+    return scores
+
+
+def _class_ids(names, labels):
+    index = {label: i for i, label in enumerate(labels)}
+    return np.array([index[name] for name in names])
 
 
 def _log_to_mlflow(run, metrics, figures_dir):
     """Test metrics and figures into the training run (when training was tracked)."""
     if run is None:
         return
-    flat = {
-        "test_priority_rmse": metrics.get(PRIORITY, {}).get("rmse"),
-        "test_priority_mae": metrics.get(PRIORITY, {}).get("mae"),
-        "test_department_accuracy": metrics.get(DEPARTMENT, {}).get("accuracy"),
-        "test_department_macro_f1": metrics.get(DEPARTMENT, {}).get("macro_f1"),
-    }
     try:
         client = run.client
-        for name, value in flat.items():
-            if value is not None:
-                retrying(client.log_metric, run.run_id, name, value)
+        for name, value in flat_test_metrics(metrics).items():
+            retrying(client.log_metric, run.run_id, name, value)
         retrying(client.log_artifacts, run.run_id, str(figures_dir), "evaluation")
     except outage_errors() as error:  # the report is written; tracking is a copy of it
         log.warning("could not log the evaluation to MLflow run %s: %s", run.run_id, error)
-
-
-def _headline(metrics):
-    return {
-        head: {k: v for k, v in scores.items() if k in ("rmse", "accuracy", "macro_f1")}
-        for head, scores in metrics.items()
-        if isinstance(scores, dict)
-    }
