@@ -1,4 +1,5 @@
-"""A seeded generator of realistic English support tickets with learnable, noisy labels.
+"""A seeded generator of realistic support tickets with learnable, noisy labels, in English or
+Chinese (``language``; the Chinese phrases are in ``synthetic_zh``).
 
 Four departments (billing, technical, account, shipping) each have their own phrasing, and every
 ticket also carries shared small talk, so no single word gives the answer away. A latent urgency
@@ -8,20 +9,28 @@ departments' problems, with technical detail and with length. Some tickets are d
 ambiguous, some department labels are flipped (label noise) and about one in a hundred tickets is
 re-submitted verbatim, as customers do, so ``prepare`` has duplicates to drop.
 
+Both languages draw the same random numbers from the same tables' positions, so a seed makes
+the same tickets in each, translated; department and difficulty labels stay the same English
+ids (they are class names for code and reports, not text the model reads).
+
 Everything is vectorised with numpy and pyarrow: a million tickets take seconds.
 
 Example:
     >>> tickets = generate_tickets(1000, seed=0)
     >>> sorted(tickets.department.unique())
     ['account', 'billing', 'shipping', 'technical']
+    >>> generate_tickets(1000, seed=0, language="zh").department.equals(tickets.department)
+    True
 """
+
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ticket_triage.data import schema
+from ticket_triage.data import schema, synthetic_zh
 
 DEPARTMENTS = ("billing", "technical", "account", "shipping")
 DEPARTMENT_SHARE = (0.30, 0.35, 0.20, 0.15)
@@ -202,22 +211,78 @@ TAGS = {
 }
 COMMON_TAGS = ("mobile", "web", "enterprise", "new-customer", "vip", "follow-up")
 
+
+@dataclass(frozen=True)
+class Phrasebook:
+    """The phrases of one language. Every table is as long as the English one, so that one seed
+    picks the same entries (the same ticket, translated) in every language."""
+
+    products: tuple
+    titles: dict
+    sentences: dict
+    openers: tuple
+    shared: tuple
+    closers: tuple
+    urgent: tuple
+    calm: tuple
+    urgent_title: tuple
+    calm_title: tuple
+    when: tuple
+    started: tuple  # (before, after) a WHEN phrase
+    tech_detail: tuple
+    tags: dict
+    common_tags: tuple
+    separator: str  # between the sentences of a body
+
+
+def _phrasebook(tables, started, separator):
+    """A Phrasebook from a namespace holding tables named as in this module (PRODUCTS, ...)."""
+    return Phrasebook(
+        products=tables["PRODUCTS"],
+        titles=tables["TITLES"],
+        sentences=tables["SENTENCES"],
+        openers=tables["OPENERS"],
+        shared=tables["SHARED"],
+        closers=tables["CLOSERS"],
+        urgent=tables["URGENT"],
+        calm=tables["CALM"],
+        urgent_title=tables["URGENT_TITLE"],
+        calm_title=tables["CALM_TITLE"],
+        when=tables["WHEN"],
+        started=started,
+        tech_detail=tables["TECH_DETAIL"],
+        tags=tables["TAGS"],
+        common_tags=tables["COMMON_TAGS"],
+        separator=separator,
+    )
+
+
+PHRASEBOOKS = {
+    "en": _phrasebook(globals(), started=("It started ", "."), separator=" "),
+    "zh": _phrasebook(vars(synthetic_zh), synthetic_zh.STARTED, synthetic_zh.SEPARATOR),
+}
+LANGUAGES = tuple(PHRASEBOOKS)
+
 # How much of the data is made hard on purpose.
 AMBIGUOUS_SHARE = 0.2  # tickets that also describe another department's problem
 LABEL_NOISE = 0.04  # department labels flipped at random
 RESUBMITTED = 0.01  # tickets sent twice, verbatim
 
 
-def generate_tickets(num_tickets, seed=0):
+def generate_tickets(num_tickets, seed=0, language="en"):
     """Generate ``num_tickets`` tickets in the prepared schema (``tags`` as lists).
 
     Args:
         num_tickets: how many tickets, re-submitted duplicates included.
         seed: an int or a ``numpy.random.SeedSequence``; the same seed gives the same tickets.
+        language: ``en`` or ``zh``.
 
     Returns:
         A DataFrame with ``ticket_id, title, body, tags, priority, department, difficulty``.
     """
+    if language not in PHRASEBOOKS:
+        raise schema.DataError(f"data.language = '{language}' is not one of {', '.join(LANGUAGES)}")
+    book = PHRASEBOOKS[language]
     rng = np.random.default_rng(seed)
     n = int(num_tickets)
     department = rng.choice(len(DEPARTMENTS), size=n, p=DEPARTMENT_SHARE)
@@ -225,9 +290,9 @@ def generate_tickets(num_tickets, seed=0):
     other = (department + rng.integers(1, len(DEPARTMENTS), size=n)) % len(DEPARTMENTS)
     urgency = np.clip(rng.beta(2.0, 2.5, size=n) + np.where(department == 1, 0.08, 0.0), 0, 1)
 
-    fill = _Placeholders(rng, n)
-    title = _title(rng, fill, department, other, ambiguous, urgency)
-    body, technical_detail, length = _body(rng, fill, department, other, ambiguous, urgency)
+    fill = _Placeholders(rng, n, book.products)
+    title = _title(rng, book, fill, department, other, ambiguous, urgency)
+    body, technical_detail, length = _body(rng, book, fill, department, other, ambiguous, urgency)
     priority = np.clip(urgency + rng.normal(0.0, 0.06, size=n), 0.0, 1.0).astype("float32")
     noisy = rng.random(n) < LABEL_NOISE
     label = np.where(noisy, rng.integers(0, len(DEPARTMENTS), size=n), department)
@@ -245,7 +310,7 @@ def generate_tickets(num_tickets, seed=0):
             schema.TICKET_ID: pd.Series(np.arange(1, n + 1)).map("T{:07d}".format),
             schema.TITLE: title.to_pandas(),
             schema.BODY: body.to_pandas(),
-            schema.TAGS: _tags(rng, department).to_pandas(),
+            schema.TAGS: _tags(rng, book, department).to_pandas(),
             schema.PRIORITY: priority,
             schema.DEPARTMENT: np.asarray(DEPARTMENTS, dtype=object)[label],
             schema.DIFFICULTY: np.asarray(DIFFICULTIES, dtype=object)[difficulty],
@@ -261,8 +326,8 @@ def _pick(rng, options, n):
 class _Placeholders:
     """One product and one order number per ticket, shared by its title and body."""
 
-    def __init__(self, rng, n):
-        self.product = _pick(rng, PRODUCTS, n)
+    def __init__(self, rng, n, products):
+        self.product = _pick(rng, products, n)
         number = pc.cast(pa.array(rng.integers(100000, 999999, size=n)), pa.string())
         self.order = pc.binary_join_element_wise("#", number, "")
 
@@ -280,58 +345,62 @@ def _per_department(rng, fill, table, department):
     return fill(pa.array(pool).take(pa.array(index)))
 
 
-def _title(rng, fill, department, other, ambiguous, urgency):
+def _title(rng, book, fill, department, other, ambiguous, urgency):
     n = department.size
     mixed = ambiguous & (rng.random(n) < 0.35)
-    title = _per_department(rng, fill, TITLES, np.where(mixed, other, department))
+    title = _per_department(rng, fill, book.titles, np.where(mixed, other, department))
     prefix = pc.if_else(
         pa.array((urgency > 0.75) & (rng.random(n) < 0.6)),
-        _pick(rng, URGENT_TITLE, n),
+        _pick(rng, book.urgent_title, n),
         pc.if_else(
-            pa.array((urgency < 0.25) & (rng.random(n) < 0.5)), _pick(rng, CALM_TITLE, n), ""
+            pa.array((urgency < 0.25) & (rng.random(n) < 0.5)),
+            _pick(rng, book.calm_title, n),
+            "",
         ),
     )
     return pc.binary_join_element_wise(prefix, title, "")
 
 
-def _body(rng, fill, department, other, ambiguous, urgency):
+def _body(rng, book, fill, department, other, ambiguous, urgency):
     n = department.size
     empty = pa.array([""] * n)
     second = rng.random(n) < 0.6
     detail = (department == 1) & (rng.random(n) < 0.5)
     urgent = (urgency > 0.7) & (rng.random(n) < 0.8)
     calm = (urgency < 0.3) & (rng.random(n) < 0.7)
+    sentences = book.sentences
+    before, after = book.started
     parts = [
-        _pick(rng, OPENERS, n),
-        _per_department(rng, fill, SENTENCES, department),
-        pc.if_else(pa.array(second), _per_department(rng, fill, SENTENCES, department), empty),
-        pc.binary_join_element_wise("It started ", _pick(rng, WHEN, n), ".", ""),
-        _pick(rng, SHARED, n),
-        pc.if_else(pa.array(ambiguous), _per_department(rng, fill, SENTENCES, other), empty),
-        pc.if_else(pa.array(detail), _pick(rng, TECH_DETAIL, n), empty),
+        _pick(rng, book.openers, n),
+        _per_department(rng, fill, sentences, department),
+        pc.if_else(pa.array(second), _per_department(rng, fill, sentences, department), empty),
+        pc.binary_join_element_wise(before, _pick(rng, book.when, n), after, ""),
+        _pick(rng, book.shared, n),
+        pc.if_else(pa.array(ambiguous), _per_department(rng, fill, sentences, other), empty),
+        pc.if_else(pa.array(detail), _pick(rng, book.tech_detail, n), empty),
         pc.if_else(
             pa.array(urgent),
-            _pick(rng, URGENT, n),
-            pc.if_else(pa.array(calm), _pick(rng, CALM, n), empty),
+            _pick(rng, book.urgent, n),
+            pc.if_else(pa.array(calm), _pick(rng, book.calm, n), empty),
         ),
-        _pick(rng, CLOSERS, n),
+        _pick(rng, book.closers, n),
     ]
-    body = pc.binary_join_element_wise(*parts, " ")
+    body = pc.binary_join_element_wise(*parts, book.separator)
     body = pc.utf8_trim_whitespace(pc.replace_substring_regex(body, "  +", " "))
     length = 2 + second + ambiguous + detail
     return body, detail, length
 
 
-def _tags(rng, department):
+def _tags(rng, book, department):
     """Up to three tags, mostly from the department's own set; one ticket in ten has none."""
     n = department.size
     count = rng.choice(4, size=n, p=(0.1, 0.35, 0.35, 0.2))
-    pool = [tag for name in DEPARTMENTS for tag in TAGS[name]] + list(COMMON_TAGS)
-    size = len(TAGS[DEPARTMENTS[0]])
+    pool = [tag for name in DEPARTMENTS for tag in book.tags[name]] + list(book.common_tags)
+    size = len(book.tags[DEPARTMENTS[0]])
     start = rng.integers(0, size, size=n)
     slots = np.arange(3)
     own = department[:, None] * size + (start[:, None] + slots) % size
-    common = len(DEPARTMENTS) * size + rng.integers(0, len(COMMON_TAGS), size=(n, 3))
+    common = len(DEPARTMENTS) * size + rng.integers(0, len(book.common_tags), size=(n, 3))
     chosen = np.where(rng.random((n, 3)) < 0.8, own, common)
     keep = slots[None, :] < count[:, None]
     offsets = np.concatenate([[0], np.cumsum(count)]).astype("int32")

@@ -1,17 +1,23 @@
 """Raw ticket text -> the multi-hot inputs of the ticket models, as one Keras layer.
 
 ``TicketVectorizer`` serves twice: inside the ``tf.data`` pipeline (one batch at a time) and at
-the front of the serving model (raw strings in). Title and body go through
-``TextVectorization(output_mode="multi_hot")``, tags (one string per ticket, joined with
-``TAG_SEPARATOR``) through ``StringLookup(output_mode="multi_hot")``. With ``sparse=True`` the
-multi-hots are ``tf.SparseTensor``: a ticket has tens of tokens out of thousands, so memory and
-compute follow the words actually present.
+the front of the serving model (raw strings in). Title and body are tokenized by
+:func:`tf_tokenize` (the ``tokenizer`` recipe that made the vocabularies, run with ``tf.strings``
+ops, so it runs inside the graph and is saved with the model) and looked up by
+``StringLookup(output_mode="multi_hot")``; tags (one string per ticket, joined with
+``TAG_SEPARATOR``) are looked up as they are. With ``sparse=True`` the multi-hots are
+``tf.SparseTensor``: a ticket has tens of tokens out of thousands, so memory and compute follow
+the words actually present.
 
 Example:
-    >>> vectorizer = TicketVectorizer({"title": ["refund"], "body": ["card"]}, sparse=False)
-    >>> out = vectorizer({"title": ["Refund please"], "text_body": ["my card"]})
-    >>> out["title"].numpy().tolist()
-    [[1.0, 1.0]]
+    >>> vectorizer = TicketVectorizer(
+    ...     {"title": ["refund"], "body": ["卡"]}, sparse=False, tokenizer="auto"
+    ... )
+    >>> out = vectorizer(
+    ...     {"title": tf.constant(["Refund please"]), "text_body": tf.constant(["我的卡"])}
+    ... )
+    >>> out["text_body"].numpy().tolist()  # [OOV, 卡]: 我, 的 and 我的 are OOV
+    [[1, 1]]
 """
 
 from pathlib import Path
@@ -19,7 +25,7 @@ from pathlib import Path
 import keras
 import tensorflow as tf
 
-from ticket_triage.data import schema
+from ticket_triage.data import schema, tokenizer
 from ticket_triage.data.vocab import load_vocabulary
 
 TITLE, TEXT_BODY, TAGS = schema.INPUT_TITLE, schema.INPUT_BODY, schema.INPUT_TAGS
@@ -37,40 +43,70 @@ def load_vocabularies(prepared_dir):
     }
 
 
+def tf_tokenize(strings, mode="auto"):
+    """Tokens of each string, as a ``tf.RaggedTensor``: ``tokenizer.tokenize`` in TensorFlow.
+
+    Both run the same ``tokenizer.Recipe`` (the same RE2 patterns), so a token the vocabulary
+    holds is the token the model sees.
+
+    Example:
+        >>> tf_tokenize(tf.constant(["VPN 无法连接"])).to_list()
+        [[b'vpn', b'\\xe6\\x97\\xa0', ...]]
+    """
+    steps = tokenizer.recipe(mode)
+    text = _replace(strings, steps.clean)
+    text = tf.strings.lower(text, encoding="utf-8" if steps.unicode_lower else "")
+    if steps.cjk_ngrams:
+        unigrams = _replace(text, tokenizer.CJK_UNIGRAMS)
+        bigrams = _replace(text, tokenizer.CJK_BIGRAMS)
+        text = tf.strings.join([unigrams, bigrams], separator=" ")
+    return tf.strings.split(text)
+
+
+def _replace(text, chain):
+    for pattern, rewrite in chain:
+        text = tf.strings.regex_replace(text, pattern, rewrite)
+    return text
+
+
 @keras.saving.register_keras_serializable(package="ticket_triage")
 class TicketVectorizer(keras.layers.Layer):
     """``{title, text_body[, tags]}`` strings -> multi-hot vectors.
 
     Args:
         vocabularies: schema column (``title``, ``body``, ``tags``) -> tokens, most frequent first.
+            An empty title or body vocabulary (a column without text) gives a one-wide vector,
+            the OOV slot.
         sparse: emit ``tf.SparseTensor`` multi-hots.
         merge: concatenate them into one vector (the Sequential model's single input).
+        tokenizer: the ``tokenizer`` mode that made the vocabularies; ``whitespace`` (the
+            chapter's ``TextVectorization``) is also what layers saved before the choice used.
         **kwargs: passed to ``keras.layers.Layer``.
     """
 
-    def __init__(self, vocabularies, sparse=True, merge=False, **kwargs):
+    def __init__(
+        self, vocabularies, sparse=True, merge=False, tokenizer=tokenizer.LEGACY, **kwargs
+    ):
         super().__init__(**kwargs)
         self.vocabularies = {
             column: list(tokens)
             for column, tokens in vocabularies.items()
             if column in (schema.TITLE, schema.BODY, schema.TAGS)
         }
-        self.sparse, self.merge = sparse, merge
-        self.title_vectorizer = self._text(schema.TITLE)
-        self.body_vectorizer = self._text(schema.BODY)
+        self.sparse, self.merge, self.tokenizer = sparse, merge, tokenizer
+        self.title_lookup = self._lookup(self.vocabularies[schema.TITLE])
+        self.body_lookup = self._lookup(self.vocabularies[schema.BODY])
         self.tags_lookup = (
-            keras.layers.StringLookup(
-                vocabulary=self.vocabularies[schema.TAGS],
-                output_mode="multi_hot",
-                sparse=sparse,
-            )
+            self._lookup(self.vocabularies[schema.TAGS])
             if schema.TAGS in self.vocabularies
             else None
         )
 
-    def _text(self, column):
-        return keras.layers.TextVectorization(
-            vocabulary=self.vocabularies[column], output_mode="multi_hot", sparse=self.sparse
+    def _lookup(self, tokens):
+        if not tokens:
+            return None  # StringLookup refuses an empty vocabulary
+        return keras.layers.StringLookup(
+            vocabulary=tokens, output_mode="multi_hot", sparse=self.sparse
         )
 
     def build(self, input_shape=None):
@@ -82,8 +118,8 @@ class TicketVectorizer(keras.layers.Layer):
 
     def call(self, inputs):
         vectors = {
-            TITLE: self.title_vectorizer(_flat(inputs[TITLE])),
-            TEXT_BODY: self.body_vectorizer(_flat(inputs[TEXT_BODY])),
+            TITLE: self._text(self.title_lookup, inputs[TITLE]),
+            TEXT_BODY: self._text(self.body_lookup, inputs[TEXT_BODY]),
         }
         if self.tags_lookup is not None:
             tags = tf.strings.split(_flat(inputs[TAGS]), sep=TAG_SEPARATOR)
@@ -93,12 +129,21 @@ class TicketVectorizer(keras.layers.Layer):
         parts = list(vectors.values())
         return tf.sparse.concat(1, parts) if self.sparse else tf.concat(parts, axis=1)
 
+    def _text(self, lookup, strings):
+        tokens = tf_tokenize(_flat(strings), self.tokenizer)
+        if lookup is not None:
+            return lookup(tokens)
+        # No vocabulary: every token is OOV; int64, as StringLookup's multi-hots are.
+        unknown = tf.cast(tokens.row_lengths() > 0, "int64")[:, None]
+        return tf.sparse.from_dense(unknown) if self.sparse else unknown
+
     def get_config(self):
         return {
             **super().get_config(),
             "vocabularies": self.vocabularies,
             "sparse": self.sparse,
             "merge": self.merge,
+            "tokenizer": self.tokenizer,
         }
 
 

@@ -1,9 +1,8 @@
-"""Vocabularies built on the training split, in the form ``keras.layers.TextVectorization`` loads.
+"""Vocabularies built on the training split, in the form the model's lookup layers load.
 
-Tokens are made exactly as ``TextVectorization(standardize="lower_and_strip_punctuation",
-split="whitespace")`` makes them (ASCII lower-casing, the same punctuation regex), but with
-pyarrow, so ``prepare`` needs no TensorFlow. A vocabulary file holds one token per line, most
-frequent first, without the OOV token that the layer adds itself.
+Tokens come from ``tokenizer.tokenize`` (pyarrow, so ``prepare`` needs no TensorFlow), the
+same recipe the model runs on its raw-text inputs. A vocabulary file holds one token per line,
+most frequent first, without the OOV token that the lookup layer adds itself.
 
 Example:
     >>> import pandas as pd
@@ -11,51 +10,113 @@ Example:
     ['refund', 'now', 'please']
 """
 
+import logging
 from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-# keras.layers.TextVectorization's punctuation pattern for "lower_and_strip_punctuation".
-PUNCTUATION = r'[!"#$%&()\*\+,-\./:;<=>?@\[\\\]^_`{|}~\']'
+from ticket_triage.data.schema import DataError
+from ticket_triage.data.tokenizer import CJK, large_strings, tokenize
+
+log = logging.getLogger(__name__)
 
 
-def tokenize(texts):
-    """Split texts into tokens as TextVectorization does; returns a pyarrow list array."""
-    array = pa.array(texts, type=pa.large_string()) if not isinstance(texts, pa.Array) else texts
-    lowered = pc.ascii_lower(array)
-    stripped = pc.replace_substring_regex(lowered, PUNCTUATION, "")
-    return pc.ascii_split_whitespace(stripped)
+def token_counts(texts, tokenizer="auto"):
+    """How often each token occurs in ``texts``, most frequent first (ties alphabetically).
+
+    Args:
+        texts: a Series of strings, or of token lists (tags, taken as they are).
+        tokenizer: the ``data.tokenizer`` mode for strings.
+
+    Returns:
+        A DataFrame with columns ``token`` and ``count``.
+    """
+    if len(texts) and not isinstance(texts.iloc[0], str):
+        tokens = pa.array(texts.map(list), type=pa.list_(pa.large_string()))
+    else:
+        tokens = tokenize(texts, tokenizer)
+    flat = pc.list_flatten(tokens)
+    if len(flat) == 0:
+        return pd.DataFrame({"token": pd.Series(dtype=object), "count": pd.Series(dtype=int)})
+    counts = pc.value_counts(flat).flatten()
+    table = pd.DataFrame({"token": counts[0].to_pandas(), "count": counts[1].to_pandas()})
+    table = table[table["token"] != ""]
+    return table.sort_values(["count", "token"], ascending=[False, True], kind="stable")
 
 
-def build_vocabulary(texts, max_tokens, min_count=1):
+def build_vocabulary(texts, max_tokens, min_count=1, tokenizer="auto"):
     """The most frequent tokens of ``texts``; ties broken alphabetically so the result is stable.
 
     Args:
         texts: a Series of strings (or of token lists, when ``texts`` are tags).
         max_tokens: the most tokens to keep (the OOV token is not counted here).
         min_count: drop tokens seen fewer times than this.
+        tokenizer: the ``data.tokenizer`` mode for strings.
     """
-    if len(texts) and not isinstance(texts.iloc[0], str):
-        tokens = pa.array(texts.map(list), type=pa.list_(pa.large_string()))
-    else:
-        tokens = tokenize(texts.fillna(""))
-    flat = pc.list_flatten(tokens)
-    if len(flat) == 0:
-        return []
-    counts = pc.value_counts(flat).flatten()
-    table = pd.DataFrame({"token": counts[0].to_pandas(), "count": counts[1].to_pandas()})
-    table = table[(table["count"] >= min_count) & (table["token"] != "")]
-    table = table.sort_values(["count", "token"], ascending=[False, True], kind="stable")
-    return table["token"].head(max_tokens).tolist()
+    table = token_counts(texts, tokenizer)
+    return table.loc[table["count"] >= min_count, "token"].head(max_tokens).tolist()
+
+
+def check_text_vocabularies(texts, vocabularies, min_count, tokenizer="auto"):
+    """Stop ``prepare`` when the model would get no usable text, naming the column and why.
+
+    A column whose training text has no token at all (a title mapped to ``null``, say) may keep
+    an empty vocabulary as long as the other one has tokens: its input is then only the OOV slot.
+    A column *with* tokens of which none is kept is a mistake to report, not to train on.
+
+    Args:
+        texts: column (title, body) -> its training-split Series.
+        vocabularies: column -> the vocabulary built from it.
+        min_count: ``vocab.min_count``.
+        tokenizer: the ``data.tokenizer`` mode that made them.
+
+    Raises:
+        DataError: e.g. ``vocabulary of body is empty: none of its 2,398 distinct tokens occurs
+            at least vocab.min_count=2 times in the 2,400 training tickets; ...``.
+    """
+    for column, series in texts.items():
+        if vocabularies[column]:
+            if _words_unsplit(series, tokenizer):
+                log.warning("%s: %s", column, UNSPLIT)
+            continue
+        distinct = len(token_counts(series, tokenizer))
+        if distinct:
+            cause = UNSPLIT if _words_unsplit(series, tokenizer) else TOO_FEW
+            raise DataError(
+                f"vocabulary of {column} is empty: none of its {distinct:,} distinct tokens occurs "
+                f"at least vocab.min_count={min_count} times in the {len(series):,} training "
+                f"tickets; {cause}"
+            )
+        log.info("%s has no tokens in the training split: its input is the OOV slot only", column)
+    if not any(vocabularies[column] for column in texts):
+        raise DataError(f"no token at all in {' or '.join(texts)} of the training tickets")
+
+
+UNSPLIT = (
+    "the text has no spaces between words (Chinese, Japanese, Korean script), so the whitespace "
+    "tokenizer keeps whole phrases: use data.tokenizer=auto"
+)
+TOO_FEW = "lower vocab.min_count or prepare more tickets"
+
+
+def _words_unsplit(series, tokenizer):
+    if tokenizer != "whitespace":
+        return False
+    return pc.any(pc.match_substring_regex(large_strings(series), f"[{CJK}]")).as_py() or False
 
 
 def save_vocabulary(tokens, path):
     """Write one token per line (UTF-8); an empty vocabulary writes an empty file."""
-    Path(path).write_text("".join(f"{token}\n" for token in tokens), encoding="utf-8")
+    Path(path).write_text("".join(f"{token}\n" for token in tokens), encoding="utf-8", newline="\n")
 
 
 def load_vocabulary(path):
-    """Read a vocabulary file written by :func:`save_vocabulary`."""
-    return Path(path).read_text(encoding="utf-8").splitlines()
+    """Read a vocabulary file written by :func:`save_vocabulary`.
+
+    Lines end at ``\\n`` only: ``str.splitlines`` would also cut at characters such as U+2028
+    or U+001C, which the ``whitespace`` tokenizer leaves inside tokens.
+    """
+    text = Path(path).read_bytes().decode("utf-8")
+    return [token for token in text.split("\n") if token]

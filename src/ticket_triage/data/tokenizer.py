@@ -1,0 +1,176 @@
+"""How ticket text becomes tokens: one recipe, run by pyarrow in ``prepare`` and by TensorFlow in
+the model, so the vocabularies and the model's inputs can never disagree.
+
+A recipe is data: RE2 regex replacements (pyarrow and TensorFlow both use RE2, so the same
+pattern strings mean the same in both), a lower-casing, for ``auto`` the chains that turn CJK
+runs into character n-grams, then a split on ASCII whitespace. ``prepare`` runs it with
+:func:`tokenize`; the Keras side (``vectorizer.tf_tokenize``) runs the very same steps with
+``tf.strings`` ops.
+
+Two tokenizers (``data.tokenizer``):
+
+* ``whitespace``: the chapter's ``TextVectorization(standardize="lower_and_strip_punctuation",
+  split="whitespace")``: ASCII lower-casing, ASCII punctuation deleted, split on spaces. Text
+  without spaces between words (Chinese, Japanese) comes out as whole phrases.
+* ``auto`` (default): the same for space-delimited scripts (but Unicode lower-casing, and
+  any other punctuation or symbol separates words), plus character unigrams *and* bigrams for
+  runs of Han, Hiragana, Katakana and Hangul, the standard bag-of-words for text without
+  word boundaries (as in Lucene's CJK analyzer). On ASCII text it gives the same tokens as
+  ``whitespace`` (but for control characters, which separate words).
+
+Example:
+    >>> token_lists(["VPN 无法连接！", "Can't log-in"], "auto")
+    [['vpn', '无', '法', '连', '接', '无法', '法连', '连接'], ['cant', 'login']]
+    >>> token_lists(["VPN 无法连接！"], "whitespace")
+    [['vpn', '无法连接！']]
+"""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ticket_triage.data.schema import DataError
+
+FILE = "tokenizer.txt"  # beside the vocabularies: which tokenizer made them
+LEGACY = "whitespace"  # what made the vocabularies and models that predate this choice
+
+# keras.layers.TextVectorization's punctuation pattern for "lower_and_strip_punctuation".
+PUNCTUATION = r'[!"#$%&()\*\+,-\./:;<=>?@\[\\\]^_`{|}~\']'
+# CJK Extension I (Unicode 15.1): Han to pyarrow's RE2, unassigned to TensorFlow's, so spelled out.
+HAN_EXTENSION_I = r"\x{2EBF0}-\x{2EE5D}"
+# Anything else that is not a letter, mark, digit or ASCII whitespace separates words: CJK and
+# other punctuation (，。！、「」), symbols and emoji, control and format characters.
+SEPARATOR = rf"[^\p{{L}}\p{{M}}\p{{N}}{HAN_EXTENSION_I}\t\n\x0b\f\r ]"
+# Scripts written without spaces between words; U+30FC/U+FF70 (the prolonged sound mark ー),
+# although of the Common script, belongs inside Katakana words.
+CJK = rf"\p{{Han}}{HAN_EXTENSION_I}\p{{Hiragana}}\p{{Katakana}}\p{{Hangul}}\x{{30FC}}\x{{FF70}}"
+# Character unigrams and bigrams of CJK runs, as two chains of (pattern, rewrite) replacements
+# on the cleaned text; their outputs are joined with a space before splitting.
+CJK_UNIGRAMS = ((f"([{CJK}])", r" \1 "),)  # words stay, each CJK character stands alone
+CJK_BIGRAMS = (  # the overlapping pairs of each run "ABCD":
+    (f"[^{CJK}]+", " "),  # keep only the runs
+    (f"([{CJK}])", r"\1\1"),  # double every character: "AABBCCDD"
+    (f"(^| )[{CJK}]", r"\1"),  # drop each run's first character ...
+    (f"[{CJK}]( |$)", r"\1"),  # ... and last: "ABBCCD"
+    (f"([{CJK}][{CJK}])", r"\1 "),  # cut in twos: "AB BC CD"
+)
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """The steps of a tokenizer, as strings both pyarrow and TensorFlow understand.
+
+    Args:
+        clean: ``(pattern, rewrite)`` regex replacements applied first.
+        unicode_lower: lower-case all of Unicode (else ASCII letters only, as the chapter).
+        cjk_ngrams: replace the text by ``CJK_UNIGRAMS`` and ``CJK_BIGRAMS`` of it, joined.
+    """
+
+    clean: tuple
+    unicode_lower: bool
+    cjk_ngrams: bool
+
+
+RECIPES = {
+    "auto": Recipe(
+        clean=(
+            (PUNCTUATION, ""),  # as the chapter: "Can't" -> "cant", "log-in" -> "login"
+            (SEPARATOR, " "),  # before lower-casing: TensorFlow's stops at a NUL character
+            # The two letters ICU (TensorFlow) lower-cases unlike utf8proc (pyarrow): İ to "i̇"
+            # rather than "i", Σ at a word's end to "ς" rather than "σ". Mapped first, they agree.
+            ("\u0130", "i"),
+            ("\u03a3", "\u03c3"),
+        ),
+        unicode_lower=True,
+        cjk_ngrams=True,
+    ),
+    "whitespace": Recipe(clean=((PUNCTUATION, ""),), unicode_lower=False, cjk_ngrams=False),
+}
+MODES = tuple(RECIPES)
+
+
+def recipe(mode):
+    """The :class:`Recipe` of tokenizer ``mode``; a clear error for an unknown name."""
+    if mode not in RECIPES:
+        raise DataError(f"data.tokenizer = '{mode}' is not one of {', '.join(MODES)}")
+    return RECIPES[mode]
+
+
+def tokenize(texts, mode="auto"):
+    """Tokens of each text, as a pyarrow ``list<large_string>`` array (fast: no Python loop).
+
+    Args:
+        texts: strings (a list, Series or pyarrow array; nulls count as empty text).
+        mode: ``auto`` or ``whitespace``.
+    """
+    steps = recipe(mode)
+    text = _replace(pc.fill_null(large_strings(texts), ""), steps.clean)
+    text = pc.utf8_lower(text) if steps.unicode_lower else pc.ascii_lower(text)
+    if steps.cjk_ngrams:
+        text = _cjk_ngrams(text)
+    return _split_whitespace(text)
+
+
+def token_lists(texts, mode="auto"):
+    """Tokens of each text as Python lists: for scikit-learn (a TF-IDF baseline's analyzer).
+
+    Example:
+        >>> token_lists(["Refund, please!"], "whitespace")
+        [['refund', 'please']]
+    """
+    return tokenize(texts, mode).to_pylist()
+
+
+def save_mode(mode, prepared_dir):
+    """Record beside the vocabularies which tokenizer made them."""
+    recipe(mode)
+    (Path(prepared_dir) / FILE).write_text(f"{mode}\n", encoding="utf-8")
+
+
+def load_mode(prepared_dir):
+    """The tokenizer that made the vocabularies in ``prepared_dir`` (``LEGACY`` if unrecorded)."""
+    path = Path(prepared_dir) / FILE
+    return path.read_text(encoding="utf-8").strip() if path.exists() else LEGACY
+
+
+def large_strings(texts):
+    """``texts`` (a list, Series or pyarrow array) as one pyarrow ``large_string`` array (no
+    2 GiB limit on a column's text)."""
+    if isinstance(texts, pa.ChunkedArray):
+        texts = texts.combine_chunks()
+    if not isinstance(texts, pa.Array):
+        texts = pa.array(texts, from_pandas=True)
+        if isinstance(texts, pa.ChunkedArray):  # an Arrow-backed Series
+            texts = texts.combine_chunks()
+    return texts.cast(pa.large_string())
+
+
+def _cjk_ngrams(text):
+    """Apply the n-gram chains to the texts holding CJK only (on others they change nothing
+    but the spacing), which keeps the ``auto`` tokenizer nearly as fast as ``whitespace``."""
+    has_cjk = pc.match_substring_regex(text, f"[{CJK}]")
+    if not pc.any(has_cjk).as_py():
+        return text
+    some = text.filter(has_cjk)
+    space = pa.scalar(" ", pa.large_string())
+    grams = pc.binary_join_element_wise(
+        _replace(some, CJK_UNIGRAMS), _replace(some, CJK_BIGRAMS), space
+    )
+    return pc.replace_with_mask(text, has_cjk, grams)
+
+
+def _split_whitespace(text):
+    """Split on runs of ASCII whitespace without empty tokens, as ``tf.strings.split`` does
+    (pyarrow's split makes one of leading or trailing whitespace, and of an empty text)."""
+    text = pc.ascii_trim_whitespace(text)
+    blank = pa.scalar(None, text.type)
+    lists = pc.ascii_split_whitespace(pc.if_else(pc.equal(text, ""), blank, text))
+    return pa.ListArray.from_arrays(lists.offsets, lists.values)  # a null list: no tokens
+
+
+def _replace(text, chain):
+    for pattern, rewrite in chain:
+        text = pc.replace_substring_regex(text, pattern, rewrite)
+    return text
