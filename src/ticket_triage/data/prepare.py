@@ -21,7 +21,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ticket_triage.data import clean, ingest, schema, split, synthetic, vocab
+from ticket_triage.data import clean, ingest, schema, split, synthetic, tokenizer, vocab
 
 log = logging.getLogger(__name__)
 
@@ -54,12 +54,13 @@ def prepare_dataset(cfg):
     )
     if rare:
         log.warning("classes too rare to stratify, kept in train only: %s", rare)
-    vocabularies = build_vocabularies(splits["train"], cfg.vocab)
+    vocabularies = build_vocabularies(splits["train"], cfg.vocab, cfg.data.tokenizer)
 
     for name, frame in splits.items():
         frame.to_parquet(out / f"{name}.parquet", index=False)
     for column, tokens in vocabularies.items():
         vocab.save_vocabulary(tokens, out / schema.VOCABULARY_FILES[column])
+    tokenizer.save_mode(cfg.data.tokenizer, out)  # train and serving tokenize the same way
     _write_csv(rejects, out / "rejects.csv")
     _write_csv(duplicates, out / "duplicates.csv")
 
@@ -76,6 +77,7 @@ def prepare_dataset(cfg):
         "rare_classes": rare,
         "splits": {name: len(frame) for name, frame in splits.items()},
         "labels": _label_distributions(splits),
+        "tokenizer": cfg.data.tokenizer,
         "vocabulary_sizes": {column: len(tokens) for column, tokens in vocabularies.items()},
     }
     (out / "report.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
@@ -94,7 +96,7 @@ def load_tickets(data, seed):
         and ``csv_separator`` the file was read with (``None`` where they do not apply).
     """
     if data.source == "synthetic":
-        generated = synthetic.generate_tickets(data.num_tickets, seed=seed)
+        generated = synthetic.generate_tickets(data.num_tickets, seed=seed, language=data.language)
         generated.insert(0, ingest.ROW, range(1, len(generated) + 1))
         tickets, rejects = clean.clean_rows(generated)
         source = f"synthetic(num_tickets={data.num_tickets})"
@@ -147,17 +149,22 @@ def drop_duplicates(tickets):
     return tickets[~repeated].reset_index(drop=True), duplicates
 
 
-def build_vocabularies(train, settings):
-    """Token vocabularies (title, body, tags) and label lists, from the training split only."""
-    reserved = 1  # TextVectorization's OOV index counts towards its max_tokens
+def build_vocabularies(train, settings, tokenizer_mode="auto"):
+    """Token vocabularies (title, body, tags) and label lists, from the training split only.
+
+    Raises:
+        DataError: when the model would get no usable text (see ``vocab.check_text_vocabularies``).
+    """
+    reserved = 1  # the lookup layer's OOV index counts towards max_tokens
+    limits = {schema.TITLE: settings.max_title_tokens, schema.BODY: settings.max_body_tokens}
     vocabularies = {
-        schema.TITLE: vocab.build_vocabulary(
-            train[schema.TITLE], settings.max_title_tokens - reserved, settings.min_count
-        ),
-        schema.BODY: vocab.build_vocabulary(
-            train[schema.BODY], settings.max_body_tokens - reserved, settings.min_count
-        ),
+        column: vocab.build_vocabulary(
+            train[column], limit - reserved, settings.min_count, tokenizer_mode
+        )
+        for column, limit in limits.items()
     }
+    texts = {column: train[column] for column in limits}
+    vocab.check_text_vocabularies(texts, vocabularies, settings.min_count, tokenizer_mode)
     if schema.TAGS in train:
         vocabularies[schema.TAGS] = vocab.build_vocabulary(
             train[schema.TAGS], settings.max_tags - reserved
