@@ -253,6 +253,7 @@ def test_parallel_sweep_loses_no_run_or_metric(prepared_dir, tmp_path):
     parents = [r for r in runs if r.data.tags.get("sweep_parent") == "true"]
     children = [r for r in runs if "mlflow.parentRunId" in r.data.tags]
     assert len(parents) == 1 and len(children) == 4
+    assert parents[0].info.status == "FINISHED"  # ended by the launcher, after every job
     assert {r.data.tags["mlflow.parentRunId"] for r in children} == {parents[0].info.run_id}
     assert sorted(r.data.params["seed"] for r in children) == ["1", "2", "3", "4"]
     for child in children:

@@ -3,14 +3,22 @@
 Built-in ones (chapter 7.3.2 and 7.3.4): ModelCheckpoint (best by ``val_loss``, ``.keras``),
 EarlyStopping, ReduceLROnPlateau, CSVLogger, TensorBoard; custom ones (7.3.3): LossHistory and
 Throughput. Each is switched on or off and tuned in config.
+
+TensorBoard and LossHistory write into folders of their own, emptied when the callbacks are
+built: TensorBoard adds an event file per run beside the old ones, LossHistory would leave plots
+of epochs a shorter run never reaches, and the MLflow callback logs both folders whole. So after
+a run they hold that run's logs only, as every other file in ``models/`` does; earlier runs'
+logs live on in their MLflow runs.
 """
 
+import shutil
 from pathlib import Path
 
 import keras
 
 from ticket_triage.callbacks.loss_history import LossHistory
 from ticket_triage.callbacks.throughput import Throughput
+from ticket_triage.errors import ConfigError
 
 
 def build_callbacks(cfg, models_dir, batch_size, num_samples):
@@ -59,12 +67,31 @@ def build_callbacks(cfg, models_dir, batch_size, num_samples):
     if cfg.tensorboard.enabled:
         callbacks.append(
             keras.callbacks.TensorBoard(
-                log_dir=str(out / cfg.tensorboard.dirname),
+                log_dir=str(fresh_folder(out, cfg.tensorboard.dirname)),
                 histogram_freq=cfg.tensorboard.histogram_freq,
                 write_graph=cfg.tensorboard.write_graph,
                 update_freq="epoch",
             )
         )
     if cfg.loss_history.enabled:
-        callbacks.append(LossHistory(out / cfg.loss_history.dirname, batch_size, num_samples))
+        callbacks.append(
+            LossHistory(fresh_folder(out, cfg.loss_history.dirname), batch_size, num_samples)
+        )
     return callbacks
+
+
+def fresh_folder(models_dir, dirname):
+    """``models_dir / dirname``, emptied of an earlier run's files.
+
+    Only a folder inside ``models_dir`` is emptied: a ``dirname`` of ``.`` or ``..`` is a config
+    mistake, not an instruction to delete the models.
+    """
+    folder = Path(models_dir) / dirname
+    if Path(models_dir).resolve() not in folder.resolve().parents:
+        raise ConfigError(
+            f"log folder '{dirname}' must be a subfolder of {models_dir}: "
+            "it is emptied at the start of every run"
+        )
+    if folder.exists():
+        shutil.rmtree(folder)
+    return folder

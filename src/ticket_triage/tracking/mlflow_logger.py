@@ -12,6 +12,8 @@ too. It records:
 * at train end: the LossHistory plots, the CSV log, the TensorBoard logs, and the serving model
   (raw strings in) via ``mlflow.tensorflow.log_model`` with signature and input example.
 
+Ending the run is not its job: Keras skips ``on_train_end`` when training raises, so
+``tracking.ending.tracked_run`` around the training call ends it, however training ends.
 A store that fails mid-run costs one warning: logging stops, training and checkpoints go on.
 """
 
@@ -114,7 +116,6 @@ class MlflowLogger(keras.callbacks.Callback):
             elif path.exists():
                 self._safely(self.client.log_artifact, self.run.run_id, str(path))
         self._safely(self._log_model)
-        self._safely(self.client.set_terminated, self.run.run_id, "FINISHED")
 
     def _log_params(self, batch):
         from mlflow.entities import Param
@@ -136,6 +137,8 @@ class MlflowLogger(keras.callbacks.Callback):
 
         model, example = self.serving_model()
         signature = infer_signature(example, _numpy(model.predict(example, verbose=0)))
+        # The run must be active, or MLflow files the model under its default experiment. Leaving
+        # the block marks the run FINISHED; ``tracked_run`` sets the final status after training.
         with _tracking_uri(self.run.tracking_uri), mlflow.start_run(run_id=self.run.run_id):
             mlflow.tensorflow.log_model(
                 model,

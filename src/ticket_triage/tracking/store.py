@@ -94,3 +94,16 @@ def lock_path(uri):
     if uri.startswith("sqlite:///"):
         return Path(uri.removeprefix("sqlite:///") + ".lock")
     return project_root() / ".mlflow-setup.lock"
+
+
+def search_all(client, experiment_id, filter_string):
+    """Every run of ``experiment_id`` matching ``filter_string``, page after page."""
+    token = None
+    while True:
+        page = retrying(
+            client.search_runs, [experiment_id], filter_string, max_results=1000, page_token=token
+        )
+        yield from page
+        token = page.token
+        if not token:
+            return

@@ -34,6 +34,7 @@ from ticket_triage.models.inspection import inspect_model
 from ticket_triage.models.serving import build_serving_model
 from ticket_triage.models.spec import TAGS, TEXT_BODY, TITLE, TicketSpec, TrainedModelInfo
 from ticket_triage.objectives import MetricSet, Objectives, make_optimizer
+from ticket_triage.tracking.ending import tracked_run
 from ticket_triage.tracking.session import start_tracking
 
 log = logging.getLogger(__name__)
@@ -69,7 +70,7 @@ def train(cfg):
         cfg.callbacks, models_dir, cfg.trainer.batch_size, data.size("train")
     )
     export = functools.cache(lambda: export_serving_model(model, data, models_dir))
-    _, tracker = start_tracking(cfg, export)
+    run, tracker = start_tracking(cfg, export)
     if tracker is not None:
         callbacks.append(tracker)  # last: it logs what the other callbacks have written
     log.info(
@@ -81,9 +82,10 @@ def train(cfg):
     )
     optimizer = make_optimizer(cfg.optimizer)
     started = time.perf_counter()
-    history = LOOPS[cfg.loop.name](
-        model, data, objectives, optimizer, callbacks, cfg.trainer.epochs, cfg.loop
-    )
+    with tracked_run(run):  # the MLflow run ends FINISHED, FAILED or KILLED, whatever happens
+        history = LOOPS[cfg.loop.name](
+            model, data, objectives, optimizer, callbacks, cfg.trainer.epochs, cfg.loop
+        )
     summary = summarize(
         history,
         next(c for c in callbacks if isinstance(c, Throughput)),
