@@ -40,11 +40,13 @@ class Objectives:
         heads: the model's head names, e.g. ``["priority", "department"]``.
         named_outputs: whether the model returns a dict (all but the Sequential model); a
             single unnamed output gets unprefixed metric names, as in ``fit``.
+        loss_weights: head -> weight of its loss in the total (missing heads weigh 1).
     """
 
-    def __init__(self, heads, named_outputs=True):
+    def __init__(self, heads, named_outputs=True, loss_weights=None):
         self.heads = list(heads)
         self.named_outputs = named_outputs
+        self.loss_weights = {head: float((loss_weights or {}).get(head, 1.0)) for head in heads}
 
     def losses(self):
         """Head -> loss: MSE for the priority score, cross-entropy over department ids."""
@@ -69,7 +71,7 @@ class Objectives:
         """``loss=`` and ``metrics=`` for ``Model.compile``, in the model's output structure."""
         losses, metrics = self.losses(), self.metrics()
         if self.named_outputs:
-            return {"loss": losses, "metrics": metrics}
+            return {"loss": losses, "metrics": metrics, "loss_weights": self.loss_weights}
         (head,) = self.heads
         return {"loss": losses[head], "metrics": metrics[head]}
 
@@ -103,15 +105,20 @@ class MetricSet:
         head_metrics = [m for metrics in self.head_metrics.values() for m in metrics]
         return [self.loss_tracker, *self.head_loss_trackers.values(), *head_metrics]
 
-    def loss(self, targets, predictions, extra_losses=()):
-        """Total loss (sum of head losses plus regularisation) and each head's loss."""
+    def loss(self, targets, predictions, extra_losses=(), sample_weights=None):
+        """Total loss (head losses times their loss weights, plus regularisation) and each
+        head's loss; ``sample_weights`` (per head, as the targets) weigh tickets as ``fit`` does:
+        ``sum(weight * loss) / batch size``."""
         targets = self.objectives.as_dict(targets)
         predictions = self.objectives.as_dict(predictions)
+        weights = self.objectives.as_dict(sample_weights) if sample_weights is not None else {}
         head_losses = {
-            head: self.loss_functions[head](targets[head], predictions[head])
+            head: self.loss_functions[head](
+                targets[head], predictions[head], sample_weight=weights.get(head)
+            )
             for head in self.objectives.heads
         }
-        total = sum(head_losses.values())
+        total = sum(self.objectives.loss_weights[head] * loss for head, loss in head_losses.items())
         if extra_losses:
             total = total + ops.sum(extra_losses)
         return total, head_losses

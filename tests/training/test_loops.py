@@ -126,10 +126,12 @@ def test_loss_history_records_each_batch_not_the_running_mean(train_config):
 
     model = keras.saving.load_model(Path(cfg.paths.models_dir) / "best.keras")
     data = TicketData.load(cfg.paths.prepared_dir, batch_size=32, seed=cfg.seed)
+    data.weigh_classes(cfg.trainer.class_weight)  # balanced by default: weighted losses
     metrics = MetricSet(Objectives(["priority", "department"]))
+    batches = data.dataset("train", metrics.objectives.heads, epochs=1, weighted=True)
     expected = [
-        float(metrics.loss(targets, model(inputs, training=True))[0])
-        for inputs, targets in data.dataset("train", metrics.objectives.heads, epochs=1)
+        float(metrics.loss(targets, model(inputs, training=True), (), weights)[0])
+        for inputs, targets, weights in batches
     ]
     assert len(recorded) == len(expected) == data.steps("train")
     np.testing.assert_allclose(recorded, expected, rtol=1e-3)

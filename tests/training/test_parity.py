@@ -12,14 +12,16 @@ from ticket_triage.objectives import Objectives, make_optimizer
 from ticket_triage.training.run import seed_everything
 
 
-def train_once(cfg, loop, variant="trackers"):
+def train_once(cfg, loop, variant="trackers", class_weight="none", loss_weights=None):
     seed_everything(cfg.seed, deterministic=True)
     spec = TicketSpec.from_prepared(cfg.paths.prepared_dir)
     data = TicketData.load(cfg.paths.prepared_dir, batch_size=32, seed=cfg.seed)
+    data.weigh_classes(class_weight)
     model = build_model(cfg.model, spec, sparse=True)
     loop_cfg = {"name": loop, "verbose": 0, "variant": variant}
+    objectives = Objectives(spec.heads, loss_weights=loss_weights)
     history = LOOPS[loop](
-        model, data, Objectives(spec.heads), make_optimizer(cfg.optimizer), [], 2, _Attrs(loop_cfg)
+        model, data, objectives, make_optimizer(cfg.optimizer), [], 2, _Attrs(loop_cfg)
     )
     return [w.numpy() for w in model.weights], history.history
 
@@ -53,10 +55,23 @@ def runs(parity_config):
     return results
 
 
+@pytest.fixture(scope="module")
+def weighted_runs(parity_config):
+    """Class weights and loss weights: every loop must apply them the same way."""
+    weighting = {"class_weight": "balanced", "loss_weights": {"department": 2.0}}
+    results = {loop: train_once(parity_config, loop, **weighting) for loop in LOOPS}
+    results["train_step_compiled"] = train_once(
+        parity_config, "train_step", variant="compiled", **weighting
+    )
+    return results
+
+
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
 @pytest.mark.parametrize("loop", ["eager", "graph", "train_step", "train_step_compiled"])
-def test_same_weights_after_the_same_steps(runs, loop):
-    reference, _ = runs["fit"]
-    weights, _ = runs[loop]
+def test_same_weights_after_the_same_steps(runs, weighted_runs, loop, weighted):
+    results = weighted_runs if weighted else runs
+    reference, _ = results["fit"]
+    weights, _ = results[loop]
     assert len(weights) == len(reference)
     for got, expected in zip(weights, reference, strict=True):
         np.testing.assert_allclose(got, expected, atol=1e-5, rtol=1e-5)
@@ -76,6 +91,16 @@ def test_same_reported_losses_and_metrics(runs, loop):
         "val_priority_rmse",
     ):
         np.testing.assert_allclose(history[name], reference[name], rtol=1e-4, err_msg=name)
+
+
+def test_class_and_loss_weights_change_what_is_learned(runs, weighted_runs):
+    """Guard against weights that are silently ignored: the weighted run ends elsewhere."""
+    for loop in runs:
+        plain, weighted = runs[loop][0], weighted_runs[loop][0]
+        assert max(np.abs(p - w).max() for p, w in zip(plain, weighted, strict=True)) > 1e-3
+    _, plain_history = runs["fit"]
+    _, weighted_history = weighted_runs["fit"]
+    assert weighted_history["loss"][0] != pytest.approx(plain_history["loss"][0], rel=1e-3)
 
 
 def test_training_moved_the_weights(runs, parity_config, prepared_dir):

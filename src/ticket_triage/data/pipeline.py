@@ -14,13 +14,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import keras
+import numpy as np
 import pandas as pd
 import tensorflow as tf
 
-from ticket_triage.data import schema
+from ticket_triage.data import schema, tokenizer
 from ticket_triage.data.vectorizer import TAG_SEPARATOR, TicketVectorizer, load_vocabularies
+from ticket_triage.errors import unknown_choice
 
 SPLITS = ("train", "val", "test")
+CLASS_WEIGHTING = ("balanced", "none")
 TITLE, TEXT_BODY, TAGS = schema.INPUT_TITLE, schema.INPUT_BODY, schema.INPUT_TAGS
 PRIORITY, DEPARTMENT = schema.HEAD_PRIORITY, schema.HEAD_DEPARTMENT
 DIFFICULTY = schema.HEAD_DIFFICULTY
@@ -32,11 +35,13 @@ class TicketData:
 
     Args:
         frames: split name -> prepared DataFrame.
-        vectorizer: a ``TicketVectorizer`` over the same vocabularies.
+        vectorizer: a ``TicketVectorizer`` over the same vocabularies and tokenizer.
         labels: label column (department, difficulty) -> its labels, in class-id order.
         batch_size: tickets per batch.
         seed: seed of the training shuffle.
         merge_inputs: one ``merged`` multi-hot input instead of three (the Sequential model).
+        class_weights: the department head's weight per class id (see ``weigh_classes``), or
+            ``None`` for equal weights.
     """
 
     frames: dict
@@ -45,6 +50,7 @@ class TicketData:
     batch_size: int = 128
     seed: int = 0
     merge_inputs: bool = False
+    class_weights: list | None = None
 
     def __post_init__(self):
         self.label_ids = {
@@ -61,7 +67,9 @@ class TicketData:
         prepared = Path(prepared_dir)
         frames = {split: pd.read_parquet(prepared / f"{split}.parquet") for split in SPLITS}
         vocabularies = load_vocabularies(prepared)
-        vectorizer = TicketVectorizer(vocabularies, sparse=sparse, merge=merge_inputs)
+        vectorizer = TicketVectorizer(
+            vocabularies, sparse=sparse, merge=merge_inputs, tokenizer=tokenizer.load_mode(prepared)
+        )
         labels = {
             column: vocabularies[column]
             for column in schema.LABEL_COLUMNS
@@ -69,15 +77,33 @@ class TicketData:
         }
         return cls(frames, vectorizer, labels, batch_size, seed, merge_inputs)
 
+    def weigh_classes(self, mode):
+        """Weigh the department head's classes: ``balanced`` gives class ``c`` the weight
+        ``n / (k * n_c)`` over the train split (scikit-learn's ``class_weight="balanced"``), so
+        a rare department counts as much as a common one; ``none`` weighs every ticket alike.
+        """
+        if mode not in CLASS_WEIGHTING:
+            raise unknown_choice("trainer.class_weight", mode, CLASS_WEIGHTING)
+        if mode == "none" or DEPARTMENT not in self.labels:
+            self.class_weights = None
+            return
+        from sklearn.utils.class_weight import compute_class_weight
+
+        classes = np.asarray(self.labels[DEPARTMENT])
+        train = self.frames["train"][schema.DEPARTMENT].to_numpy()
+        self.class_weights = compute_class_weight("balanced", classes=classes, y=train).tolist()
+
     def size(self, split):
         return len(self.frames[split])
 
     def steps(self, split):
         return -(-self.size(split) // self.batch_size)
 
-    def dataset(self, split, heads, epochs=1, named_targets=True):
+    def dataset(self, split, heads, epochs=1, named_targets=True, weighted=False):
         """Batches of ``split`` for a model with ``heads``; targets as a dict of heads, or (with
-        ``named_targets=False``) the one head's tensor, for a single-output model.
+        ``named_targets=False``) the one head's tensor, for a single-output model. With
+        ``weighted``, batches are ``(inputs, targets, sample_weights)``: the department head's
+        class weights, ones for the other heads, in the targets' structure.
 
         The train split is reshuffled every epoch, and its order is a pure function of
         ``(seed, epoch)`` (a stateless ``index_shuffle``), not of how many iterators were
@@ -108,7 +134,7 @@ class TicketData:
             lambda rows: {name: tf.gather(values, rows) for name, values in columns.items()}
         )
         return batches.map(
-            lambda batch: self._to_tensors(batch, heads, named_targets),
+            lambda batch: self._to_tensors(batch, heads, named_targets, weighted),
             num_parallel_calls=tf.data.AUTOTUNE,
             deterministic=True,
         ).prefetch(tf.data.AUTOTUNE)
@@ -120,7 +146,7 @@ class TicketData:
         )
         return tf.data.Dataset.from_tensor_slices(permutation).batch(self.batch_size)
 
-    def _to_tensors(self, batch, heads, named_targets):
+    def _to_tensors(self, batch, heads, named_targets, weighted):
         inputs = self.vectorizer(
             {
                 TITLE: batch[schema.TITLE],
@@ -134,4 +160,14 @@ class TicketData:
         for label in (DEPARTMENT, DIFFICULTY):
             if label in heads:
                 targets[label] = self.label_ids[label](batch[label])
-        return inputs, (targets if named_targets else targets[heads[0]])
+        if not weighted:
+            return inputs, (targets if named_targets else targets[heads[0]])
+        weights = {head: tf.ones_like(targets[head], tf.float32) for head in heads}
+        weights = {head: tf.reshape(weight, [-1]) for head, weight in weights.items()}
+        if DEPARTMENT in heads and self.class_weights is not None:
+            weights[DEPARTMENT] = tf.gather(
+                tf.constant(self.class_weights, tf.float32), targets[DEPARTMENT]
+            )
+        if not named_targets:
+            return inputs, targets[heads[0]], weights[heads[0]]
+        return inputs, targets, weights

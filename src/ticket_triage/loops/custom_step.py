@@ -20,7 +20,7 @@ import tensorflow as tf
 
 from ticket_triage.errors import unknown_choice
 from ticket_triage.loops.fit import fit_compiled
-from ticket_triage.objectives import MetricSet, Objectives
+from ticket_triage.objectives import MetricSet
 
 VARIANTS = ("trackers", "compiled")
 
@@ -30,21 +30,18 @@ class TrainStepModel(keras.Model):
 
     Args:
         inner: the ticket model (any API).
-        heads: its head names.
-        named_outputs: whether ``inner`` returns a dict of heads.
+        objectives: its heads' losses, loss weights and metrics (``Objectives``).
         variant: ``trackers`` or ``compiled`` (see the module docstring).
         **kwargs: passed to ``keras.Model``.
     """
 
-    def __init__(self, inner, heads, named_outputs=True, variant="trackers", **kwargs):
+    def __init__(self, inner, objectives, variant="trackers", **kwargs):
         super().__init__(**kwargs)
         if variant not in VARIANTS:
             raise unknown_choice("loop.variant", variant, VARIANTS)
         self.inner = inner
-        self.heads, self.named_outputs, self.variant = list(heads), named_outputs, variant
-        self.tracked = (
-            MetricSet(Objectives(heads, named_outputs)) if variant == "trackers" else None
-        )
+        self.variant = variant
+        self.tracked = MetricSet(objectives) if variant == "trackers" else None
 
     def call(self, inputs, training=None):
         return self.inner(inputs, training=training)
@@ -54,10 +51,10 @@ class TrainStepModel(keras.Model):
         return self.tracked.metrics if self.tracked else super().metrics
 
     def train_step(self, data):
-        inputs, targets = data
+        inputs, targets, sample_weights = keras.utils.unpack_x_y_sample_weight(data)
         with tf.GradientTape() as tape:
             predictions = self(inputs, training=True)
-            loss, head_losses = self._loss(inputs, targets, predictions)
+            loss, head_losses = self._loss(inputs, targets, predictions, sample_weights)
         gradients = tape.gradient(loss, self.trainable_weights)
         self.optimizer.apply(gradients, self.trainable_weights)
         return self._update_metrics(inputs, targets, predictions, loss, head_losses)
@@ -68,10 +65,13 @@ class TrainStepModel(keras.Model):
         loss, head_losses = self._loss(inputs, targets, predictions)
         return self._update_metrics(inputs, targets, predictions, loss, head_losses)
 
-    def _loss(self, inputs, targets, predictions):
+    def _loss(self, inputs, targets, predictions, sample_weights=None):
         if self.tracked:
-            return self.tracked.loss(targets, predictions, self.losses)
-        return self.compute_loss(x=inputs, y=targets, y_pred=predictions), None
+            return self.tracked.loss(targets, predictions, self.losses, sample_weights)
+        loss = self.compute_loss(
+            x=inputs, y=targets, y_pred=predictions, sample_weight=sample_weights
+        )
+        return loss, None
 
     def _update_metrics(self, inputs, targets, predictions, loss, head_losses):
         if self.tracked:
@@ -90,11 +90,7 @@ class TrainStepModel(keras.Model):
 def train_with_train_step(model, data, objectives, optimizer, callbacks, epochs, loop_cfg):
     """Wrap ``model`` in ``TrainStepModel`` and ``fit`` it."""
     wrapper = TrainStepModel(
-        model,
-        objectives.heads,
-        objectives.named_outputs,
-        variant=loop_cfg.variant,
-        name=f"train_step_{model.name}",
+        model, objectives, variant=loop_cfg.variant, name=f"train_step_{model.name}"
     )
     compile_args = objectives.compile_args() if loop_cfg.variant == "compiled" else {}
     wrapper.compile(optimizer=optimizer, **compile_args)

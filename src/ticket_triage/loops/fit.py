@@ -13,11 +13,12 @@ def fit_compiled(model, data, objectives, callbacks, epochs, verbose):
     """``fit`` a compiled model on the train split with our callback list; return its History.
 
     The train batches of all epochs come from one dataset (``steps_per_epoch`` per epoch), in
-    the same order the hand-written loops see them.
+    the same order and with the same sample weights (class weights) the hand-written loops
+    see them.
     """
     callback_list = make_callback_list(callbacks, model, epochs, data.steps("train"), verbose)
     model.fit(
-        data.dataset("train", objectives.heads, epochs, objectives.named_outputs),
+        data.dataset("train", objectives.heads, epochs, objectives.named_outputs, weighted=True),
         steps_per_epoch=data.steps("train"),
         validation_data=data.dataset(
             "val", objectives.heads, named_targets=objectives.named_outputs

@@ -31,10 +31,12 @@ def _train(model, data, objectives, optimizer, callbacks, epochs, loop_cfg, grap
     model.compile(optimizer=optimizer)  # no loss: it only attaches the optimizer for callbacks
     train_metrics, val_metrics = MetricSet(objectives), MetricSet(objectives)
 
-    def train_step(inputs, targets):
+    def train_step(inputs, targets, sample_weights):
         with tf.GradientTape() as tape:
             predictions = model(inputs, training=True)
-            loss, head_losses = train_metrics.loss(targets, predictions, model.losses)
+            loss, head_losses = train_metrics.loss(
+                targets, predictions, model.losses, sample_weights
+            )
         gradients = tape.gradient(loss, model.trainable_weights)
         model.optimizer.apply(gradients, model.trainable_weights)
         train_metrics.update(targets, predictions, loss, head_losses)
@@ -54,7 +56,9 @@ def _train(model, data, objectives, optimizer, callbacks, epochs, loop_cfg, grap
     callback_list = make_callback_list(
         callbacks, model, epochs, data.steps("train"), loop_cfg.verbose
     )
-    batches = iter(data.dataset("train", objectives.heads, epochs, objectives.named_outputs))
+    batches = iter(
+        data.dataset("train", objectives.heads, epochs, objectives.named_outputs, weighted=True)
+    )
     val_data = data.dataset("val", objectives.heads, named_targets=objectives.named_outputs)
     model.stop_training = False
     callback_list.on_train_begin()
@@ -63,9 +67,9 @@ def _train(model, data, objectives, optimizer, callbacks, epochs, loop_cfg, grap
         train_metrics.reset()
         callback_list.on_epoch_begin(epoch)
         for step in range(data.steps("train")):
-            inputs, targets = next(batches)
+            inputs, targets, sample_weights = next(batches)
             callback_list.on_train_batch_begin(step)
-            logs = train_step(inputs, targets)
+            logs = train_step(inputs, targets, sample_weights)
             callback_list.on_train_batch_end(step, logs)
             if model.stop_training:
                 break

@@ -24,10 +24,11 @@ from omegaconf import OmegaConf
 
 from ticket_triage.callbacks.factory import build_callbacks
 from ticket_triage.callbacks.throughput import Throughput
-from ticket_triage.config import ConfigError, per_job_paths
+from ticket_triage.config import per_job_paths
 from ticket_triage.data import schema
 from ticket_triage.data.pipeline import TicketData
 from ticket_triage.data.vectorizer import TAG_SEPARATOR
+from ticket_triage.errors import ConfigError, unknown_choice
 from ticket_triage.loops import LOOPS
 from ticket_triage.models.factory import build_model
 from ticket_triage.models.inspection import inspect_model
@@ -43,7 +44,8 @@ log = logging.getLogger(__name__)
 def train(cfg):
     """Train the configured model with the configured loop; return the summary metrics."""
     if cfg.loop.name not in LOOPS:
-        raise ValueError(f"loop.name = '{cfg.loop.name}' is not one of {', '.join(LOOPS)}")
+        raise unknown_choice("loop.name", cfg.loop.name, LOOPS)
+    optimizer = make_optimizer(cfg.optimizer)
     seed_everything(cfg.seed, cfg.trainer.deterministic)
     cfg = per_job_paths(cfg)
     models_dir, reports_dir = Path(cfg.paths.models_dir), Path(cfg.paths.reports_dir)
@@ -61,8 +63,11 @@ def train(cfg):
         seed=cfg.seed,
         merge_inputs=built.sequential,
     )
+    data.weigh_classes(cfg.trainer.class_weight)
     model = build_model(cfg.model, built.spec, sparse=built.sparse_inputs)
-    objectives = Objectives(built.heads, named_outputs=not built.sequential)
+    objectives = Objectives(
+        built.heads, named_outputs=not built.sequential, loss_weights=cfg.trainer.loss_weights
+    )
     check_optimized_metric(cfg.get("optimized_metric"), objectives)
     inspect_model(model, models_dir / "inspection")
 
@@ -80,7 +85,6 @@ def train(cfg):
         data.size("train"),
         data.steps("train"),
     )
-    optimizer = make_optimizer(cfg.optimizer)
     started = time.perf_counter()
     with tracked_run(run):  # the MLflow run ends FINISHED, FAILED or KILLED, whatever happens
         history = LOOPS[cfg.loop.name](
