@@ -96,7 +96,9 @@ def load_tickets(data, seed):
         and ``csv_separator`` the file was read with (``None`` where they do not apply).
     """
     if data.source == "synthetic":
-        generated = synthetic.generate_tickets(data.num_tickets, seed=seed, language=data.language)
+        generated = synthetic.generate_tickets(
+            data.num_tickets, seed=seed, language=data.language, long_tail=data.long_tail
+        )
         generated.insert(0, ingest.ROW, range(1, len(generated) + 1))
         tickets, rejects = clean.clean_rows(generated)
         source = f"synthetic(num_tickets={data.num_tickets})"

@@ -23,6 +23,7 @@ Example:
     True
 """
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,7 +31,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ticket_triage.data import schema, synthetic_zh
+from ticket_triage.data import schema, synthetic_long_tail, synthetic_zh
 
 DEPARTMENTS = ("billing", "technical", "account", "shipping")
 DEPARTMENT_SHARE = (0.30, 0.35, 0.20, 0.15)
@@ -269,37 +270,47 @@ LABEL_NOISE = 0.04  # department labels flipped at random
 RESUBMITTED = 0.01  # tickets sent twice, verbatim
 
 
-def generate_tickets(num_tickets, seed=0, language="en"):
+def generate_tickets(num_tickets, seed=0, language="en", long_tail=False):
     """Generate ``num_tickets`` tickets in the prepared schema (``tags`` as lists).
 
     Args:
         num_tickets: how many tickets, re-submitted duplicates included.
         seed: an int or a ``numpy.random.SeedSequence``; the same seed gives the same tickets.
         language: ``en`` or ``zh``.
+        long_tail: ten departments of Zipf-like sizes and mostly low priorities
+            (``synthetic_long_tail``; English only) instead of four balanced ones.
 
     Returns:
         A DataFrame with ``ticket_id, title, body, tags, priority, department, difficulty``.
     """
-    if language not in PHRASEBOOKS:
-        raise schema.DataError(f"data.language = '{language}' is not one of {', '.join(LANGUAGES)}")
-    book = PHRASEBOOKS[language]
+    book, departments, shares, urgency_beta = _layout(language, long_tail)
+    technical = departments.index("technical")
     rng = np.random.default_rng(seed)
     n = int(num_tickets)
-    department = rng.choice(len(DEPARTMENTS), size=n, p=DEPARTMENT_SHARE)
+    department = rng.choice(len(departments), size=n, p=shares)
     ambiguous = rng.random(n) < AMBIGUOUS_SHARE
-    other = (department + rng.integers(1, len(DEPARTMENTS), size=n)) % len(DEPARTMENTS)
-    urgency = np.clip(rng.beta(2.0, 2.5, size=n) + np.where(department == 1, 0.08, 0.0), 0, 1)
+    other = (department + rng.integers(1, len(departments), size=n)) % len(departments)
+    urgency = rng.beta(*urgency_beta, size=n) + np.where(department == technical, 0.08, 0.0)
+    urgency = np.clip(urgency, 0, 1)
 
     fill = _Placeholders(rng, n, book.products)
     title = _title(rng, book, fill, department, other, ambiguous, urgency)
-    body, technical_detail, length = _body(rng, book, fill, department, other, ambiguous, urgency)
+    detail = (department == technical) & (rng.random(n) < 0.5)
+    body, length = _body(rng, book, fill, department, other, ambiguous, urgency, detail)
     priority = np.clip(urgency + rng.normal(0.0, 0.06, size=n), 0.0, 1.0).astype("float32")
     noisy = rng.random(n) < LABEL_NOISE
-    label = np.where(noisy, rng.integers(0, len(DEPARTMENTS), size=n), department)
+    # Mislabelled tickets land in any department alike; in the long tail in proportion to its
+    # size (a tiny queue rarely receives strays, as in real exports).
+    stray = (
+        rng.choice(len(departments), size=n, p=shares)
+        if long_tail
+        else rng.integers(0, len(departments), size=n)
+    )
+    label = np.where(noisy, stray, department)
     difficulty_score = (
         0.9 * ambiguous
-        + 0.5 * technical_detail
-        + 0.25 * (department == 1)
+        + 0.5 * detail
+        + 0.25 * (department == technical)
         + 0.12 * length
         + rng.normal(0.0, 0.25, size=n)
     )
@@ -312,11 +323,36 @@ def generate_tickets(num_tickets, seed=0, language="en"):
             schema.BODY: body.to_pandas(),
             schema.TAGS: _tags(rng, book, department).to_pandas(),
             schema.PRIORITY: priority,
-            schema.DEPARTMENT: np.asarray(DEPARTMENTS, dtype=object)[label],
+            schema.DEPARTMENT: np.asarray(departments, dtype=object)[label],
             schema.DIFFICULTY: np.asarray(DIFFICULTIES, dtype=object)[difficulty],
         }
     )
     return _resubmit(rng, tickets)
+
+
+def _layout(language, long_tail):
+    """``(phrasebook, departments, their shares, urgency Beta parameters)`` of a corpus."""
+    if language not in PHRASEBOOKS:
+        raise schema.DataError(f"data.language = '{language}' is not one of {', '.join(LANGUAGES)}")
+    book = PHRASEBOOKS[language]
+    if not long_tail:
+        return book, DEPARTMENTS, DEPARTMENT_SHARE, (2.0, 2.5)
+    if language != "en":
+        raise schema.DataError(
+            "data.long_tail=true is written in English only: set data.language=en"
+        )
+    departments = synthetic_long_tail.DEPARTMENTS
+
+    def in_order(default, extra):  # the tables, in the corpus's department order
+        return {name: {**default, **extra}[name] for name in departments}
+
+    book = dataclasses.replace(
+        book,
+        titles=in_order(book.titles, synthetic_long_tail.TITLES),
+        sentences=in_order(book.sentences, synthetic_long_tail.SENTENCES),
+        tags=in_order(book.tags, synthetic_long_tail.TAGS),
+    )
+    return book, departments, synthetic_long_tail.DEPARTMENT_SHARE, synthetic_long_tail.URGENCY_BETA
 
 
 def _pick(rng, options, n):
@@ -337,9 +373,10 @@ class _Placeholders:
 
 
 def _per_department(rng, fill, table, department):
-    """One filled-in phrase per ticket from its department's list."""
-    pool = [phrase for name in DEPARTMENTS for phrase in table[name]]
-    sizes = np.array([len(table[name]) for name in DEPARTMENTS])
+    """One filled-in phrase per ticket from its department's list (``table`` holds every
+    department of the corpus, in the corpus's order)."""
+    pool = [phrase for phrases in table.values() for phrase in phrases]
+    sizes = np.array([len(phrases) for phrases in table.values()])
     offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]])
     index = offsets[department] + (rng.random(department.size) * sizes[department]).astype(int)
     return fill(pa.array(pool).take(pa.array(index)))
@@ -361,11 +398,10 @@ def _title(rng, book, fill, department, other, ambiguous, urgency):
     return pc.binary_join_element_wise(prefix, title, "")
 
 
-def _body(rng, book, fill, department, other, ambiguous, urgency):
+def _body(rng, book, fill, department, other, ambiguous, urgency, detail):
     n = department.size
     empty = pa.array([""] * n)
     second = rng.random(n) < 0.6
-    detail = (department == 1) & (rng.random(n) < 0.5)
     urgent = (urgency > 0.7) & (rng.random(n) < 0.8)
     calm = (urgency < 0.3) & (rng.random(n) < 0.7)
     sentences = book.sentences
@@ -388,19 +424,19 @@ def _body(rng, book, fill, department, other, ambiguous, urgency):
     body = pc.binary_join_element_wise(*parts, book.separator)
     body = pc.utf8_trim_whitespace(pc.replace_substring_regex(body, "  +", " "))
     length = 2 + second + ambiguous + detail
-    return body, detail, length
+    return body, length
 
 
 def _tags(rng, book, department):
     """Up to three tags, mostly from the department's own set; one ticket in ten has none."""
     n = department.size
     count = rng.choice(4, size=n, p=(0.1, 0.35, 0.35, 0.2))
-    pool = [tag for name in DEPARTMENTS for tag in book.tags[name]] + list(book.common_tags)
-    size = len(book.tags[DEPARTMENTS[0]])
+    pool = [tag for tags in book.tags.values() for tag in tags] + list(book.common_tags)
+    size = len(next(iter(book.tags.values())))
     start = rng.integers(0, size, size=n)
     slots = np.arange(3)
     own = department[:, None] * size + (start[:, None] + slots) % size
-    common = len(DEPARTMENTS) * size + rng.integers(0, len(book.common_tags), size=(n, 3))
+    common = len(book.tags) * size + rng.integers(0, len(book.common_tags), size=(n, 3))
     chosen = np.where(rng.random((n, 3)) < 0.8, own, common)
     keep = slots[None, :] < count[:, None]
     offsets = np.concatenate([[0], np.cumsum(count)]).astype("int32")
