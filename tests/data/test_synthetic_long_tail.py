@@ -36,7 +36,8 @@ def test_rare_departments_are_learnable_from_their_words(tickets):
         average=None,
         labels=list(synthetic_long_tail.DEPARTMENTS),
     )
-    assert np.all(per_class > 0.5), dict(zip(synthetic_long_tail.DEPARTMENTS, per_class, strict=True))
+    scores = dict(zip(synthetic_long_tail.DEPARTMENTS, per_class, strict=True))
+    assert np.all(per_class > 0.5), scores
 
 
 def test_the_long_tail_is_english_only():
