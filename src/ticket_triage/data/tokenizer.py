@@ -36,8 +36,10 @@ from ticket_triage.data.schema import DataError
 FILE = "tokenizer.txt"  # beside the vocabularies: which tokenizer made them
 LEGACY = "whitespace"  # what made the vocabularies and models that predate this choice
 
-# keras.layers.TextVectorization's punctuation pattern for "lower_and_strip_punctuation".
+# keras.layers.TextVectorization's punctuation pattern for "lower_and_strip_punctuation"; the
+# recipes delete whole runs of it at once (the same text, in half the time with pyarrow).
 PUNCTUATION = r'[!"#$%&()\*\+,-\./:;<=>?@\[\\\]^_`{|}~\']'
+PUNCTUATION_RUNS = PUNCTUATION + "+"
 # CJK Extension I (Unicode 15.1): Han to pyarrow's RE2, unassigned to TensorFlow's, so spelled out.
 HAN_EXTENSION_I = r"\x{2EBF0}-\x{2EE5D}"
 # Anything else that is not a letter, mark, digit or ASCII whitespace separates words: CJK and
@@ -76,7 +78,7 @@ class Recipe:
 RECIPES = {
     "auto": Recipe(
         clean=(
-            (PUNCTUATION, ""),  # as the chapter: "Can't" -> "cant", "log-in" -> "login"
+            (PUNCTUATION_RUNS, ""),  # as the chapter: "Can't" -> "cant", "log-in" -> "login"
             (SEPARATOR, " "),  # before lower-casing: TensorFlow's stops at a NUL character
             # The two letters ICU (TensorFlow) lower-cases unlike utf8proc (pyarrow): İ to "i̇"
             # rather than "i", Σ at a word's end to "ς" rather than "σ". Mapped first, they agree.
@@ -86,7 +88,7 @@ RECIPES = {
         unicode_lower=True,
         cjk_ngrams=True,
     ),
-    "whitespace": Recipe(clean=((PUNCTUATION, ""),), unicode_lower=False, cjk_ngrams=False),
+    "whitespace": Recipe(clean=((PUNCTUATION_RUNS, ""),), unicode_lower=False, cjk_ngrams=False),
 }
 MODES = tuple(RECIPES)
 
