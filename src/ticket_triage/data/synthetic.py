@@ -295,8 +295,9 @@ def generate_tickets(num_tickets, seed=0, language="en", long_tail=False):
 
     fill = _Placeholders(rng, n, book.products)
     title = _title(rng, book, fill, department, other, ambiguous, urgency)
-    detail = (department == technical) & (rng.random(n) < 0.5)
-    body, length = _body(rng, book, fill, department, other, ambiguous, urgency, detail)
+    body, detail, length = _body(
+        rng, book, fill, department, other, ambiguous, urgency, department == technical
+    )
     priority = np.clip(urgency + rng.normal(0.0, 0.06, size=n), 0.0, 1.0).astype("float32")
     noisy = rng.random(n) < LABEL_NOISE
     # Mislabelled tickets land in any department alike; in the long tail in proportion to its
@@ -398,10 +399,11 @@ def _title(rng, book, fill, department, other, ambiguous, urgency):
     return pc.binary_join_element_wise(prefix, title, "")
 
 
-def _body(rng, book, fill, department, other, ambiguous, urgency, detail):
+def _body(rng, book, fill, department, other, ambiguous, urgency, technical):
     n = department.size
     empty = pa.array([""] * n)
     second = rng.random(n) < 0.6
+    detail = technical & (rng.random(n) < 0.5)
     urgent = (urgency > 0.7) & (rng.random(n) < 0.8)
     calm = (urgency < 0.3) & (rng.random(n) < 0.7)
     sentences = book.sentences
@@ -424,7 +426,7 @@ def _body(rng, book, fill, department, other, ambiguous, urgency, detail):
     body = pc.binary_join_element_wise(*parts, book.separator)
     body = pc.utf8_trim_whitespace(pc.replace_substring_regex(body, "  +", " "))
     length = 2 + second + ambiguous + detail
-    return body, length
+    return body, detail, length
 
 
 def _tags(rng, book, department):
