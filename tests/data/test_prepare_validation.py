@@ -136,7 +136,7 @@ def test_bad_rows_are_rejected_with_row_and_reason(prepare_config, tmp_path):
     assert malformed["line"].tolist() == ["30"] and "Too,many" in malformed["raw"].iloc[0]
     duplicates = pd.read_csv(f"{cfg.paths.prepared_dir}/duplicates.csv", dtype=str)
     assert duplicates.to_dict("records") == [{"ticket_id": "96", "duplicate_of": "1"}]
-    assert report["reject_reasons"]["undecodable bytes (not UTF-8)"] == 1
+    assert report["reject_reasons"]["undecodable bytes (invalid in the file encoding)"] == 1
 
 
 def test_jsonl_with_list_tags_and_a_broken_line(prepare_config, tmp_path):

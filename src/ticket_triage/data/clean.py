@@ -44,7 +44,7 @@ def clean_rows(table, priority_map=None, departments=None, tags_separator=",", w
 
     table, undecodable = _decode(table)
     for name, mask in undecodable.items():
-        flag(mask, "undecodable bytes (not UTF-8)", name)
+        flag(mask, "undecodable bytes (invalid in the file encoding)", name)
     title = table[schema.TITLE].fillna("").str.strip()
     body = table[schema.BODY].fillna("").str.strip()
     flag((title == "") & (body == ""), "no text: title and body are both empty", "title+body")
