@@ -10,6 +10,7 @@ Example:
     ["model=functionl: no such option in conf/model; choices: functional, mixed, ..."]
 """
 
+import os
 import re
 import sys
 from pathlib import Path
@@ -49,10 +50,16 @@ def unknown_choices(argv, config_dirs):
         for option in match["options"].split(","):
             if option not in choices and option != "null":
                 problems.append(
-                    f"{group}={option}: no such option in {folders[0]}; "
+                    f"{group}={option}: no such option in {_shown(folders[0])}; "
                     f"choices: {', '.join(choices)}"
                 )
     return problems
+
+
+def _shown(folder):
+    """``conf/loop`` when run from the project, the absolute path from elsewhere."""
+    relative = os.path.relpath(folder)
+    return folder if relative.startswith("..") else relative
 
 
 def extra_config_dirs(argv):
