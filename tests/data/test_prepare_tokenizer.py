@@ -131,8 +131,9 @@ def test_a_column_without_text_still_trains(without_titles, tmp_path):
 
 
 def test_report_and_file_name_the_tokenizer(prepare_config):
-    cfg = prepare_config("data.num_tickets=500", "data.tokenizer=whitespace")
+    cfg = prepare_config("data.num_tickets=500", "data.tokenizer=whitespace", "vocab.ngrams=2")
     prepare_dataset(cfg)
     prepared = Path(cfg.paths.prepared_dir)
-    assert json.loads((prepared / "report.json").read_text())["tokenizer"] == "whitespace"
-    assert (prepared / tokenizer.FILE).read_text() == "whitespace\n"
+    report = json.loads((prepared / "report.json").read_text())
+    assert (report["tokenizer"], report["ngrams"]) == ("whitespace", 2)
+    assert (prepared / tokenizer.FILE).read_text() == "whitespace\nngrams=2\n"

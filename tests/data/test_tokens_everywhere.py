@@ -9,7 +9,7 @@ import pytest
 import tensorflow as tf
 
 from tests.conftest import compose_config
-from ticket_triage.data import schema
+from ticket_triage.data import schema, tokenizer
 from ticket_triage.data.pipeline import TicketData
 from ticket_triage.data.prepare import prepare_dataset
 from ticket_triage.data.tokenizer import token_lists
@@ -34,12 +34,13 @@ def prepared(tmp_path_factory):
     return Path(cfg.paths.prepared_dir)
 
 
-def expected_multi_hot(text, vocabulary):
-    """The multi-hot the model should see, from the tokens ``prepare`` makes: slot 0 for any
-    token outside the vocabulary, slot i + 1 for ``vocabulary[i]``."""
+def expected_multi_hot(text, vocabulary, ngrams):
+    """The multi-hot the model should see, from the tokens (and bigrams, with ``ngrams=2``)
+    ``prepare`` makes: slot 0 for any token outside the vocabulary, slot i + 1 for
+    ``vocabulary[i]``."""
     vector = np.zeros(len(vocabulary) + 1, dtype="int64")
     index = {token: i + 1 for i, token in enumerate(vocabulary)}
-    for token in token_lists([text])[0]:
+    for token in token_lists([text], ngrams=ngrams)[0]:
         vector[index.get(token, 0)] = 1
     return vector
 
@@ -61,7 +62,9 @@ def test_training_batches_match_the_prepare_tokens(prepared, sparse):
     for name, column in (("title", schema.TITLE), ("text_body", schema.BODY)):
         got = tf.sparse.to_dense(inputs[name]) if sparse else inputs[name]
         vocabulary = data.vectorizer.vocabularies[column]
-        want = np.stack([expected_multi_hot(text, vocabulary) for text in frame[column]])
+        want = np.stack(
+            [expected_multi_hot(text, vocabulary, data.vectorizer.ngrams) for text in frame[column]]
+        )
         np.testing.assert_array_equal(got.numpy(), want)
 
 
@@ -82,7 +85,9 @@ def test_the_saved_serving_model_tokenizes_as_prepare_did(prepared, tmp_path):
     }
     vectors = front(raw)
     for name, column, text in (("title", schema.TITLE, TITLE), ("text_body", schema.BODY, BODY)):
-        want = expected_multi_hot(text, data.vectorizer.vocabularies[column])
+        want = expected_multi_hot(
+            text, data.vectorizer.vocabularies[column], tokenizer.load_ngrams(prepared)
+        )
         np.testing.assert_array_equal(vectors[name].numpy()[0], want)
 
     batch = {name: np.array([[value.numpy()[0][0].decode()]]) for name, value in raw.items()}

@@ -68,7 +68,11 @@ class TicketData:
         frames = {split: pd.read_parquet(prepared / f"{split}.parquet") for split in SPLITS}
         vocabularies = load_vocabularies(prepared)
         vectorizer = TicketVectorizer(
-            vocabularies, sparse=sparse, merge=merge_inputs, tokenizer=tokenizer.load_mode(prepared)
+            vocabularies,
+            sparse=sparse,
+            merge=merge_inputs,
+            tokenizer=tokenizer.load_mode(prepared),
+            ngrams=tokenizer.load_ngrams(prepared),
         )
         labels = {
             column: vocabularies[column]

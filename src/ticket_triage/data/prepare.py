@@ -60,7 +60,8 @@ def prepare_dataset(cfg):
         frame.to_parquet(out / f"{name}.parquet", index=False)
     for column, tokens in vocabularies.items():
         vocab.save_vocabulary(tokens, out / schema.VOCABULARY_FILES[column])
-    tokenizer.save_mode(cfg.data.tokenizer, out)  # train and serving tokenize the same way
+    # train and serving tokenize the same way
+    tokenizer.save_mode(cfg.data.tokenizer, out, cfg.vocab.ngrams)
     _write_csv(rejects, out / "rejects.csv")
     _write_csv(duplicates, out / "duplicates.csv")
 
@@ -78,6 +79,7 @@ def prepare_dataset(cfg):
         "splits": {name: len(frame) for name, frame in splits.items()},
         "labels": _label_distributions(splits),
         "tokenizer": cfg.data.tokenizer,
+        "ngrams": cfg.vocab.ngrams,
         "vocabulary_sizes": {column: len(tokens) for column, tokens in vocabularies.items()},
     }
     (out / "report.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
@@ -159,9 +161,10 @@ def build_vocabularies(train, settings, tokenizer_mode="auto"):
     """
     reserved = 1  # the lookup layer's OOV index counts towards max_tokens
     limits = {schema.TITLE: settings.max_title_tokens, schema.BODY: settings.max_body_tokens}
+    ngrams = tokenizer.check_ngrams(settings.ngrams)
     vocabularies = {
         column: vocab.build_vocabulary(
-            train[column], limit - reserved, settings.min_count, tokenizer_mode
+            train[column], limit - reserved, settings.min_count, tokenizer_mode, ngrams
         )
         for column, limit in limits.items()
     }

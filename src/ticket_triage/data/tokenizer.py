@@ -18,23 +18,33 @@ Two tokenizers (``data.tokenizer``):
   word boundaries (as in Lucene's CJK analyzer). On ASCII text it gives the same tokens as
   ``whitespace`` (but for control characters, which separate words).
 
+Word n-grams (``vocab.ngrams``): ``1`` keeps the tokens; ``2`` adds each pair of neighbouring
+tokens joined by a space, as ``TextVectorization(ngrams=2)`` makes them ("not working" says more
+than "not" and "working"). ``prepare`` builds them with pyarrow list operations, the model with
+``tf.strings.ngrams``; the choice is recorded beside the vocabularies with the tokenizer mode.
+
 Example:
     >>> token_lists(["VPN 无法连接！", "Can't log-in"], "auto")
     [['vpn', '无', '法', '连', '接', '无法', '法连', '连接'], ['cant', 'login']]
     >>> token_lists(["VPN 无法连接！"], "whitespace")
     [['vpn', '无法连接！']]
+    >>> token_lists(["Can't log in"], "auto", ngrams=2)
+    [['cant', 'log', 'in', 'cant log', 'log in']]
 """
 
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from ticket_triage.data.schema import DataError
 
-FILE = "tokenizer.txt"  # beside the vocabularies: which tokenizer made them
+FILE = "tokenizer.txt"  # beside the vocabularies: which tokenizer (and n-grams) made them
 LEGACY = "whitespace"  # what made the vocabularies and models that predate this choice
+NGRAMS = (1, 2)  # longest word n-gram: tokens alone, or tokens and their neighbouring pairs
+NGRAM_SEPARATOR = " "  # between a bigram's words, as TextVectorization(ngrams=2) joins them
 
 # keras.layers.TextVectorization's punctuation pattern for "lower_and_strip_punctuation"; the
 # recipes delete whole runs of it at once (the same text, in half the time with pyarrow).
@@ -100,41 +110,63 @@ def recipe(mode):
     return RECIPES[mode]
 
 
-def tokenize(texts, mode="auto"):
+def check_ngrams(ngrams):
+    """``ngrams`` itself; a clear error unless it is one of ``NGRAMS``."""
+    if ngrams not in NGRAMS:
+        raise DataError(f"vocab.ngrams = {ngrams!r} is not one of {', '.join(map(str, NGRAMS))}")
+    return ngrams
+
+
+def tokenize(texts, mode="auto", ngrams=1):
     """Tokens of each text, as a pyarrow ``list<large_string>`` array (fast: no Python loop).
 
     Args:
         texts: strings (a list, Series or pyarrow array; nulls count as empty text).
         mode: ``auto`` or ``whitespace``.
+        ngrams: ``2`` appends each text's word bigrams to its tokens.
     """
     steps = recipe(mode)
+    check_ngrams(ngrams)
     text = _replace(pc.fill_null(large_strings(texts), ""), steps.clean)
     text = pc.utf8_lower(text) if steps.unicode_lower else pc.ascii_lower(text)
     if steps.cjk_ngrams:
         text = _cjk_ngrams(text)
-    return _split_whitespace(text)
+    tokens = _split_whitespace(text)
+    return _with_bigrams(tokens) if ngrams == 2 else tokens
 
 
-def token_lists(texts, mode="auto"):
+def token_lists(texts, mode="auto", ngrams=1):
     """Tokens of each text as Python lists: for scikit-learn (a TF-IDF baseline's analyzer).
 
     Example:
         >>> token_lists(["Refund, please!"], "whitespace")
         [['refund', 'please']]
     """
-    return tokenize(texts, mode).to_pylist()
+    return tokenize(texts, mode, ngrams).to_pylist()
 
 
-def save_mode(mode, prepared_dir):
-    """Record beside the vocabularies which tokenizer made them."""
+def save_mode(mode, prepared_dir, ngrams=1):
+    """Record beside the vocabularies which tokenizer made them (first line) and their n-grams."""
     recipe(mode)
-    (Path(prepared_dir) / FILE).write_text(f"{mode}\n", encoding="utf-8")
+    check_ngrams(ngrams)
+    (Path(prepared_dir) / FILE).write_text(f"{mode}\nngrams={ngrams}\n", encoding="utf-8")
 
 
 def load_mode(prepared_dir):
     """The tokenizer that made the vocabularies in ``prepared_dir`` (``LEGACY`` if unrecorded)."""
+    lines = _record(prepared_dir)
+    return lines[0] if lines else LEGACY
+
+
+def load_ngrams(prepared_dir):
+    """The longest word n-gram in the vocabularies of ``prepared_dir`` (1 if unrecorded)."""
+    settings = dict(line.split("=", 1) for line in _record(prepared_dir)[1:])
+    return check_ngrams(int(settings.get("ngrams", 1)))
+
+
+def _record(prepared_dir):
     path = Path(prepared_dir) / FILE
-    return path.read_text(encoding="utf-8").strip() if path.exists() else LEGACY
+    return path.read_text(encoding="utf-8").split() if path.exists() else []
 
 
 def large_strings(texts):
@@ -161,6 +193,27 @@ def _cjk_ngrams(text):
         _replace(some, CJK_UNIGRAMS), _replace(some, CJK_BIGRAMS), space
     )
     return pc.replace_with_mask(text, has_cjk, grams)
+
+
+def _with_bigrams(tokens):
+    """Each list's tokens followed by its bigrams (neighbouring tokens joined by a space).
+
+    List operations on the flat token column: a token and the next one form a bigram when both
+    belong to the same text; the bigrams are then put back after their text's tokens.
+    """
+    values = tokens.flatten()
+    parents = pc.list_parent_indices(tokens)
+    if len(values) < 2:
+        return tokens
+    same_text = pc.equal(parents[:-1], parents[1:])
+    separator = pa.scalar(NGRAM_SEPARATOR, pa.large_string())
+    bigrams = pc.binary_join_element_wise(values[:-1], values[1:], separator).filter(same_text)
+    grams = pa.concat_arrays([values, bigrams])
+    owners = pa.concat_arrays([parents, parents[:-1].filter(same_text)])
+    order = pc.sort_indices(owners)  # stable: a text's tokens stay before its bigrams
+    lengths = np.bincount(owners.to_numpy(), minlength=len(tokens))
+    offsets = pa.array(np.concatenate([[0], np.cumsum(lengths)]), pa.int32())
+    return pa.ListArray.from_arrays(offsets, grams.take(order), mask=tokens.is_null())
 
 
 def _split_whitespace(text):

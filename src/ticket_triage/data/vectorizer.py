@@ -5,7 +5,9 @@ the front of the serving model (raw strings in). Title and body are tokenized by
 :func:`tf_tokenize` (the ``tokenizer`` recipe that made the vocabularies, run with ``tf.strings``
 ops, so it runs inside the graph and is saved with the model) and looked up by
 ``StringLookup(output_mode="multi_hot")``; tags (one string per ticket, joined with
-``TAG_SEPARATOR``) are looked up as they are. With ``sparse=True`` the multi-hots are
+``TAG_SEPARATOR``) are looked up as they are. With ``ngrams=2`` the text's word bigrams
+(``tf.strings.ngrams``, joined by a space as ``prepare`` joins them) are looked up beside its
+tokens. With ``sparse=True`` the multi-hots are
 ``tf.SparseTensor``: a ticket has tens of tokens out of thousands, so memory and compute follow
 the words actually present.
 
@@ -43,7 +45,7 @@ def load_vocabularies(prepared_dir):
     }
 
 
-def tf_tokenize(strings, mode="auto"):
+def tf_tokenize(strings, mode="auto", ngrams=1):
     """Tokens of each string, as a ``tf.RaggedTensor``: ``tokenizer.tokenize`` in TensorFlow.
 
     Both run the same ``tokenizer.Recipe`` (the same RE2 patterns), so a token the vocabulary
@@ -60,7 +62,10 @@ def tf_tokenize(strings, mode="auto"):
         unigrams = _replace(text, tokenizer.CJK_UNIGRAMS)
         bigrams = _replace(text, tokenizer.CJK_BIGRAMS)
         text = tf.strings.join([unigrams, bigrams], separator=" ")
-    return tf.strings.split(text)
+    tokens = tf.strings.split(text)
+    if tokenizer.check_ngrams(ngrams) == 1:
+        return tokens
+    return tf.strings.ngrams(tokens, ngram_width=(1, 2), separator=tokenizer.NGRAM_SEPARATOR)
 
 
 def _replace(text, chain):
@@ -81,11 +86,18 @@ class TicketVectorizer(keras.layers.Layer):
         merge: concatenate them into one vector (the Sequential model's single input).
         tokenizer: the ``tokenizer`` mode that made the vocabularies; ``whitespace`` (the
             chapter's ``TextVectorization``) is also what layers saved before the choice used.
+        ngrams: the longest word n-gram in the title and body vocabularies (1 or 2).
         **kwargs: passed to ``keras.layers.Layer``.
     """
 
     def __init__(
-        self, vocabularies, sparse=True, merge=False, tokenizer=tokenizer.LEGACY, **kwargs
+        self,
+        vocabularies,
+        sparse=True,
+        merge=False,
+        tokenizer=tokenizer.LEGACY,
+        ngrams=1,
+        **kwargs,
     ):
         super().__init__(**kwargs)
         self.vocabularies = {
@@ -93,7 +105,7 @@ class TicketVectorizer(keras.layers.Layer):
             for column, tokens in vocabularies.items()
             if column in (schema.TITLE, schema.BODY, schema.TAGS)
         }
-        self.sparse, self.merge, self.tokenizer = sparse, merge, tokenizer
+        self.sparse, self.merge, self.tokenizer, self.ngrams = sparse, merge, tokenizer, ngrams
         self.title_lookup = self._lookup(self.vocabularies[schema.TITLE])
         self.body_lookup = self._lookup(self.vocabularies[schema.BODY])
         self.tags_lookup = (
@@ -130,7 +142,7 @@ class TicketVectorizer(keras.layers.Layer):
         return tf.sparse.concat(1, parts) if self.sparse else tf.concat(parts, axis=1)
 
     def _text(self, lookup, strings):
-        tokens = tf_tokenize(_flat(strings), self.tokenizer)
+        tokens = tf_tokenize(_flat(strings), self.tokenizer, self.ngrams)
         if lookup is not None:
             return lookup(tokens)
         # No vocabulary: every token is OOV; int64, as StringLookup's multi-hots are.
@@ -144,6 +156,7 @@ class TicketVectorizer(keras.layers.Layer):
             "sparse": self.sparse,
             "merge": self.merge,
             "tokenizer": self.tokenizer,
+            "ngrams": self.ngrams,
         }
 
 

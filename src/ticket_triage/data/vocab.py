@@ -23,12 +23,13 @@ from ticket_triage.data.tokenizer import CJK, large_strings, tokenize
 log = logging.getLogger(__name__)
 
 
-def token_counts(texts, tokenizer="auto"):
+def token_counts(texts, tokenizer="auto", ngrams=1):
     """How often each token occurs in ``texts``, most frequent first (ties alphabetically).
 
     Args:
         texts: a Series of strings, or of token lists (tags, taken as they are).
         tokenizer: the ``data.tokenizer`` mode for strings.
+        ngrams: ``vocab.ngrams`` for strings: 2 counts word bigrams beside the tokens.
 
     Returns:
         A DataFrame with columns ``token`` and ``count``.
@@ -36,7 +37,7 @@ def token_counts(texts, tokenizer="auto"):
     if len(texts) and not isinstance(texts.iloc[0], str):
         tokens = pa.array(texts.map(list), type=pa.list_(pa.large_string()))
     else:
-        tokens = tokenize(texts, tokenizer)
+        tokens = tokenize(texts, tokenizer, ngrams)
     flat = pc.list_flatten(tokens)
     if len(flat) == 0:
         return pd.DataFrame({"token": pd.Series(dtype=object), "count": pd.Series(dtype=int)})
@@ -46,16 +47,18 @@ def token_counts(texts, tokenizer="auto"):
     return table.sort_values(["count", "token"], ascending=[False, True], kind="stable")
 
 
-def build_vocabulary(texts, max_tokens, min_count=1, tokenizer="auto"):
+def build_vocabulary(texts, max_tokens, min_count=1, tokenizer="auto", ngrams=1):
     """The most frequent tokens of ``texts``; ties broken alphabetically so the result is stable.
 
     Args:
         texts: a Series of strings (or of token lists, when ``texts`` are tags).
-        max_tokens: the most tokens to keep (the OOV token is not counted here).
+        max_tokens: the most tokens to keep (the OOV token is not counted here); with bigrams,
+            tokens and bigrams compete for the same places.
         min_count: drop tokens seen fewer times than this.
         tokenizer: the ``data.tokenizer`` mode for strings.
+        ngrams: ``vocab.ngrams``: 2 adds word bigrams (see ``tokenizer.tokenize``).
     """
-    table = token_counts(texts, tokenizer)
+    table = token_counts(texts, tokenizer, ngrams)
     return table.loc[table["count"] >= min_count, "token"].head(max_tokens).tolist()
 
 
