@@ -38,8 +38,11 @@ def prepare(root, *overrides):
 
 @pytest.fixture(scope="module")
 def prepared(tmp_path_factory):
-    """English synthetic tickets, prepared with word bigrams."""
-    return prepare(tmp_path_factory.mktemp("bigrams"), "vocab.ngrams=2")
+    """English synthetic tickets, prepared with word bigrams, as multi-hots (TF-IDF of them:
+    test_tf_idf_everywhere.py)."""
+    return prepare(
+        tmp_path_factory.mktemp("bigrams"), "vocab.ngrams=2", "vocab.output_mode=multi_hot"
+    )
 
 
 def expected_multi_hot(text, vocabulary):

@@ -131,9 +131,19 @@ def test_a_column_without_text_still_trains(without_titles, tmp_path):
 
 
 def test_report_and_file_name_the_tokenizer(prepare_config):
-    cfg = prepare_config("data.num_tickets=500", "data.tokenizer=whitespace", "vocab.ngrams=2")
+    cfg = prepare_config(
+        "data.num_tickets=500",
+        "data.tokenizer=whitespace",
+        "vocab.ngrams=1",
+        "vocab.output_mode=multi_hot",
+    )
     prepare_dataset(cfg)
     prepared = Path(cfg.paths.prepared_dir)
     report = json.loads((prepared / "report.json").read_text())
-    assert (report["tokenizer"], report["ngrams"]) == ("whitespace", 2)
-    assert (prepared / tokenizer.FILE).read_text() == "whitespace\nngrams=2\n"
+    assert (report["tokenizer"], report["ngrams"], report["output_mode"]) == (
+        "whitespace",
+        1,
+        "multi_hot",
+    )
+    record = (prepared / tokenizer.FILE).read_text()
+    assert record == "whitespace\nngrams=1\noutput_mode=multi_hot\n"

@@ -25,10 +25,16 @@ TAGS = TAG_SEPARATOR.join(["bug", "api"])
 
 @pytest.fixture(scope="module")
 def prepared(tmp_path_factory):
-    """Chinese synthetic tickets, prepared with the default (auto) tokenizer."""
+    """Chinese synthetic tickets, prepared with the default (auto) tokenizer, as multi-hots."""
     root = tmp_path_factory.mktemp("zh")
     cfg = compose_config(
-        "prepare", [f"paths.data_dir={root}/data", "data.num_tickets=800", "data.language=zh"]
+        "prepare",
+        [
+            f"paths.data_dir={root}/data",
+            "data.num_tickets=800",
+            "data.language=zh",
+            "vocab.output_mode=multi_hot",  # TF-IDF: test_tf_idf_everywhere.py
+        ],
     )
     prepare_dataset(cfg)
     return Path(cfg.paths.prepared_dir)

@@ -2,8 +2,9 @@
 
 Raw strings are shuffled (seeded, per epoch), batched, and only then vectorised, so memory is
 bounded by the batch, never by corpus x vocabulary. Batches come out as ``(inputs, targets)``:
-inputs a dict ``{title, text_body, tags}`` of multi-hots (for the Sequential model, one
-``merged`` multi-hot), targets a dict ``{priority, department[, difficulty]}`` or one tensor.
+inputs a dict ``{title, text_body, tags}`` of multi-hots or TF-IDF vectors (for the Sequential
+model, one ``merged`` vector), targets a dict ``{priority, department[, difficulty]}`` or one
+tensor.
 
 Example:
     >>> data = TicketData.load("data/prepared", batch_size=128)  # doctest: +SKIP
@@ -19,7 +20,12 @@ import pandas as pd
 import tensorflow as tf
 
 from ticket_triage.data import schema, tokenizer
-from ticket_triage.data.vectorizer import TAG_SEPARATOR, TicketVectorizer, load_vocabularies
+from ticket_triage.data.vectorizer import (
+    TAG_SEPARATOR,
+    TicketVectorizer,
+    load_idf_weights,
+    load_vocabularies,
+)
 from ticket_triage.errors import unknown_choice
 
 SPLITS = ("train", "val", "test")
@@ -73,6 +79,7 @@ class TicketData:
             merge=merge_inputs,
             tokenizer=tokenizer.load_mode(prepared),
             ngrams=tokenizer.load_ngrams(prepared),
+            idf_weights=load_idf_weights(prepared),
         )
         labels = {
             column: vocabularies[column]

@@ -60,8 +60,10 @@ def prepare_dataset(cfg):
         frame.to_parquet(out / f"{name}.parquet", index=False)
     for column, tokens in vocabularies.items():
         vocab.save_vocabulary(tokens, out / schema.VOCABULARY_FILES[column])
+    for column, weights in weigh_tokens(splits["train"], vocabularies, cfg).items():
+        vocab.save_weights(weights, out / schema.IDF_FILES[column])
     # train and serving tokenize the same way
-    tokenizer.save_mode(cfg.data.tokenizer, out, cfg.vocab.ngrams)
+    tokenizer.save_mode(cfg.data.tokenizer, out, cfg.vocab.ngrams, cfg.vocab.output_mode)
     _write_csv(rejects, out / "rejects.csv")
     _write_csv(duplicates, out / "duplicates.csv")
 
@@ -80,6 +82,7 @@ def prepare_dataset(cfg):
         "labels": _label_distributions(splits),
         "tokenizer": cfg.data.tokenizer,
         "ngrams": cfg.vocab.ngrams,
+        "output_mode": cfg.vocab.output_mode,
         "vocabulary_sizes": {column: len(tokens) for column, tokens in vocabularies.items()},
     }
     (out / "report.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
@@ -162,6 +165,7 @@ def build_vocabularies(train, settings, tokenizer_mode="auto"):
     reserved = 1  # the lookup layer's OOV index counts towards max_tokens
     limits = {schema.TITLE: settings.max_title_tokens, schema.BODY: settings.max_body_tokens}
     ngrams = tokenizer.check_ngrams(settings.ngrams)
+    tokenizer.check_output_mode(settings.output_mode)  # before any file is written
     vocabularies = {
         column: vocab.build_vocabulary(
             train[column], limit - reserved, settings.min_count, tokenizer_mode, ngrams
@@ -178,6 +182,18 @@ def build_vocabularies(train, settings, tokenizer_mode="auto"):
         if label in train:
             vocabularies[label] = sorted(train[label].unique().tolist())
     return vocabularies
+
+
+def weigh_tokens(train, vocabularies, cfg):
+    """Title and body idf weights for ``vocab.output_mode=tf_idf`` (none for ``multi_hot``)."""
+    if tokenizer.check_output_mode(cfg.vocab.output_mode) != "tf_idf":
+        return {}
+    return {
+        column: vocab.idf_weights(
+            train[column], vocabularies[column], cfg.data.tokenizer, cfg.vocab.ngrams
+        )
+        for column in schema.IDF_FILES
+    }
 
 
 def _label_distributions(splits):

@@ -41,6 +41,9 @@ VOCABULARY_FILES = {
     DEPARTMENT: "departments.txt",
     DIFFICULTY: "difficulties.txt",
 }
+# vocab.output_mode=tf_idf: each title/body token's inverse document frequency in the train split,
+# one a line, in the order of its vocabulary file
+IDF_FILES = {TITLE: "idf_title.txt", BODY: "idf_body.txt"}
 
 
 class DataError(ValueError):

@@ -45,6 +45,7 @@ FILE = "tokenizer.txt"  # beside the vocabularies: which tokenizer (and n-grams)
 LEGACY = "whitespace"  # what made the vocabularies and models that predate this choice
 NGRAMS = (1, 2)  # longest word n-gram: tokens alone, or tokens and their neighbouring pairs
 NGRAM_SEPARATOR = " "  # between a bigram's words, as TextVectorization(ngrams=2) joins them
+OUTPUT_MODES = ("multi_hot", "tf_idf")  # how the model sees a text's tokens (vocab.output_mode)
 
 # keras.layers.TextVectorization's punctuation pattern for "lower_and_strip_punctuation"; the
 # recipes delete whole runs of it at once (the same text, in half the time with pyarrow).
@@ -145,11 +146,23 @@ def token_lists(texts, mode="auto", ngrams=1):
     return tokenize(texts, mode, ngrams).to_pylist()
 
 
-def save_mode(mode, prepared_dir, ngrams=1):
-    """Record beside the vocabularies which tokenizer made them (first line) and their n-grams."""
+def check_output_mode(output_mode):
+    """``output_mode`` itself; a clear error unless it is one of ``OUTPUT_MODES``."""
+    if output_mode not in OUTPUT_MODES:
+        raise DataError(
+            f"vocab.output_mode = '{output_mode}' is not one of {', '.join(OUTPUT_MODES)}"
+        )
+    return output_mode
+
+
+def save_mode(mode, prepared_dir, ngrams=1, output_mode="multi_hot"):
+    """Record beside the vocabularies which tokenizer made them (first line), their n-grams and
+    how the model is to see the tokens."""
     recipe(mode)
-    check_ngrams(ngrams)
-    (Path(prepared_dir) / FILE).write_text(f"{mode}\nngrams={ngrams}\n", encoding="utf-8")
+    record = (
+        f"{mode}\nngrams={check_ngrams(ngrams)}\noutput_mode={check_output_mode(output_mode)}\n"
+    )
+    (Path(prepared_dir) / FILE).write_text(record, encoding="utf-8")
 
 
 def load_mode(prepared_dir):
@@ -160,8 +173,16 @@ def load_mode(prepared_dir):
 
 def load_ngrams(prepared_dir):
     """The longest word n-gram in the vocabularies of ``prepared_dir`` (1 if unrecorded)."""
-    settings = dict(line.split("=", 1) for line in _record(prepared_dir)[1:])
-    return check_ngrams(int(settings.get("ngrams", 1)))
+    return check_ngrams(int(_settings(prepared_dir).get("ngrams", 1)))
+
+
+def load_output_mode(prepared_dir):
+    """``multi_hot`` or ``tf_idf``: how the model sees the tokens (``multi_hot`` if unrecorded)."""
+    return check_output_mode(_settings(prepared_dir).get("output_mode", "multi_hot"))
+
+
+def _settings(prepared_dir):
+    return dict(line.split("=", 1) for line in _record(prepared_dir)[1:])
 
 
 def _record(prepared_dir):

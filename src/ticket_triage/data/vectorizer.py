@@ -7,7 +7,9 @@ ops, so it runs inside the graph and is saved with the model) and looked up by
 ``StringLookup(output_mode="multi_hot")``; tags (one string per ticket, joined with
 ``TAG_SEPARATOR``) are looked up as they are. With ``ngrams=2`` the text's word bigrams
 (``tf.strings.ngrams``, joined by a space as ``prepare`` joins them) are looked up beside its
-tokens. With ``sparse=True`` the multi-hots are
+tokens. With ``output_mode="tf_idf"`` a title or body token counts ``count x idf`` (the idf weights
+``prepare`` computed on the train split) instead of 1, so rare, telling words weigh more. With
+``sparse=True`` the multi-hots are
 ``tf.SparseTensor``: a ticket has tens of tokens out of thousands, so memory and compute follow
 the words actually present.
 
@@ -28,11 +30,19 @@ import keras
 import tensorflow as tf
 
 from ticket_triage.data import schema, tokenizer
-from ticket_triage.data.vocab import load_vocabulary
+from ticket_triage.data.vocab import load_vocabulary, load_weights
 
 TITLE, TEXT_BODY, TAGS = schema.INPUT_TITLE, schema.INPUT_BODY, schema.INPUT_TAGS
 
 TAG_SEPARATOR = "\x1f"  # tags travel as one string per ticket
+
+
+def load_idf_weights(prepared_dir):
+    """Title and body column -> idf weights, when ``prepare`` chose ``tf_idf`` (else ``None``)."""
+    prepared = Path(prepared_dir)
+    if tokenizer.load_output_mode(prepared) != "tf_idf":
+        return None
+    return {column: load_weights(prepared / name) for column, name in schema.IDF_FILES.items()}
 
 
 def load_vocabularies(prepared_dir):
@@ -87,6 +97,9 @@ class TicketVectorizer(keras.layers.Layer):
         tokenizer: the ``tokenizer`` mode that made the vocabularies; ``whitespace`` (the
             chapter's ``TextVectorization``) is also what layers saved before the choice used.
         ngrams: the longest word n-gram in the title and body vocabularies (1 or 2).
+        idf_weights: title and body column -> idf weight of each vocabulary token: the text
+            vectors are then TF-IDF (float32, all inputs) rather than multi-hot; ``None``:
+            multi-hot.
         **kwargs: passed to ``keras.layers.Layer``.
     """
 
@@ -97,6 +110,7 @@ class TicketVectorizer(keras.layers.Layer):
         merge=False,
         tokenizer=tokenizer.LEGACY,
         ngrams=1,
+        idf_weights=None,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -106,19 +120,27 @@ class TicketVectorizer(keras.layers.Layer):
             if column in (schema.TITLE, schema.BODY, schema.TAGS)
         }
         self.sparse, self.merge, self.tokenizer, self.ngrams = sparse, merge, tokenizer, ngrams
-        self.title_lookup = self._lookup(self.vocabularies[schema.TITLE])
-        self.body_lookup = self._lookup(self.vocabularies[schema.BODY])
+        self.idf_weights = (
+            {column: list(idf_weights[column]) for column in (schema.TITLE, schema.BODY)}
+            if idf_weights
+            else None
+        )
+        self.title_lookup = self._lookup(self.vocabularies[schema.TITLE], schema.TITLE)
+        self.body_lookup = self._lookup(self.vocabularies[schema.BODY], schema.BODY)
         self.tags_lookup = (
             self._lookup(self.vocabularies[schema.TAGS])
             if schema.TAGS in self.vocabularies
             else None
         )
 
-    def _lookup(self, tokens):
+    def _lookup(self, tokens, column=None):
         if not tokens:
             return None  # StringLookup refuses an empty vocabulary
+        # TF-IDF as counts times the idf weights (see _weigh): StringLookup's own "tf_idf" mode
+        # fails on ragged tokens with sparse=True.
+        weighed = bool(self.idf_weights) and column in self.idf_weights
         return keras.layers.StringLookup(
-            vocabulary=tokens, output_mode="multi_hot", sparse=self.sparse
+            vocabulary=tokens, output_mode="count" if weighed else "multi_hot", sparse=self.sparse
         )
 
     def build(self, input_shape=None):
@@ -130,24 +152,37 @@ class TicketVectorizer(keras.layers.Layer):
 
     def call(self, inputs):
         vectors = {
-            TITLE: self._text(self.title_lookup, inputs[TITLE]),
-            TEXT_BODY: self._text(self.body_lookup, inputs[TEXT_BODY]),
+            TITLE: self._text(self.title_lookup, inputs[TITLE], schema.TITLE),
+            TEXT_BODY: self._text(self.body_lookup, inputs[TEXT_BODY], schema.BODY),
         }
         if self.tags_lookup is not None:
             tags = tf.strings.split(_flat(inputs[TAGS]), sep=TAG_SEPARATOR)
             vectors[TAGS] = self.tags_lookup(tf.ragged.boolean_mask(tags, tags != ""))
+        if self.idf_weights:  # one dtype for all inputs (and the merged one)
+            vectors = {name: tf.cast(vector, "float32") for name, vector in vectors.items()}
         if not self.merge:
             return vectors
         parts = list(vectors.values())
         return tf.sparse.concat(1, parts) if self.sparse else tf.concat(parts, axis=1)
 
-    def _text(self, lookup, strings):
+    def _text(self, lookup, strings, column):
         tokens = tf_tokenize(_flat(strings), self.tokenizer, self.ngrams)
         if lookup is not None:
-            return lookup(tokens)
+            return self._weigh(lookup(tokens), column)
         # No vocabulary: every token is OOV; int64, as StringLookup's multi-hots are.
         unknown = tf.cast(tokens.row_lengths() > 0, "int64")[:, None]
         return tf.sparse.from_dense(unknown) if self.sparse else unknown
+
+    def _weigh(self, counts, column):
+        """Counts times each slot's idf (the OOV slot: the mean idf, as Keras's ``tf_idf``)."""
+        if not self.idf_weights:
+            return counts
+        weights = self.idf_weights[column]
+        idf = tf.constant([sum(weights) / len(weights), *weights], "float32")
+        if not self.sparse:
+            return tf.cast(counts, "float32") * idf
+        values = tf.cast(counts.values, "float32") * tf.gather(idf, counts.indices[:, 1])
+        return tf.SparseTensor(counts.indices, values, counts.dense_shape)
 
     def get_config(self):
         return {
@@ -157,6 +192,7 @@ class TicketVectorizer(keras.layers.Layer):
             "merge": self.merge,
             "tokenizer": self.tokenizer,
             "ngrams": self.ngrams,
+            "idf_weights": self.idf_weights,
         }
 
 

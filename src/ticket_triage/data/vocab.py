@@ -11,6 +11,7 @@ Example:
 """
 
 import logging
+import math
 from pathlib import Path
 
 import pandas as pd
@@ -60,6 +61,23 @@ def build_vocabulary(texts, max_tokens, min_count=1, tokenizer="auto", ngrams=1)
     """
     table = token_counts(texts, tokenizer, ngrams)
     return table.loc[table["count"] >= min_count, "token"].head(max_tokens).tolist()
+
+
+def idf_weights(texts, vocabulary, tokenizer="auto", ngrams=1):
+    """Each vocabulary token's inverse document frequency in ``texts``, as Keras's
+    ``TextVectorization(output_mode="tf_idf")`` adapts it: ``log(1 + n / (1 + df))``, with ``n``
+    texts of which ``df`` hold the token. Rare, telling words weigh more than ones every ticket has.
+
+    Example:
+        >>> idf_weights(pd.Series(["refund now", "refund"]), ["refund", "now"])
+        [0.5108, 0.6931]
+    """
+    tokens = tokenize(texts, tokenizer, ngrams)
+    pairs = pa.table({"text": pc.list_parent_indices(tokens), "token": pc.list_flatten(tokens)})
+    holders = pairs.group_by(["text", "token"]).aggregate([])["token"]  # once per text
+    counts = pc.value_counts(holders).flatten()
+    df = dict(zip(counts[0].to_pylist(), counts[1].to_pylist(), strict=True))
+    return [round(math.log(1 + len(texts) / (1 + df.get(token, 0))), 4) for token in vocabulary]
 
 
 def check_text_vocabularies(texts, vocabularies, min_count, tokenizer="auto"):
@@ -113,6 +131,16 @@ def _words_unsplit(series, tokenizer):
 def save_vocabulary(tokens, path):
     """Write one token per line (UTF-8); an empty vocabulary writes an empty file."""
     Path(path).write_text("".join(f"{token}\n" for token in tokens), encoding="utf-8", newline="\n")
+
+
+def save_weights(weights, path):
+    """Write one number per line, beside the vocabulary they weigh."""
+    Path(path).write_text("".join(f"{weight}\n" for weight in weights), encoding="utf-8")
+
+
+def load_weights(path):
+    """Read the numbers :func:`save_weights` wrote."""
+    return [float(line) for line in Path(path).read_text(encoding="utf-8").split()]
 
 
 def load_vocabulary(path):
