@@ -82,7 +82,9 @@ def test_checkpoint_loads_back_with_the_best_val_loss(train_config, loop):
     from ticket_triage.objectives import MetricSet, Objectives
 
     data = TicketData.load(cfg.paths.prepared_dir, batch_size=32)
-    metrics = MetricSet(Objectives(["priority", "department"]))
+    metrics = MetricSet(
+        Objectives(["priority", "department"], loss_weights=cfg.trainer.loss_weights)
+    )
     for inputs, targets in data.dataset("val", metrics.objectives.heads):
         predictions = loaded(inputs, training=False)
         metrics.update(targets, predictions, *metrics.loss(targets, predictions))
@@ -127,7 +129,9 @@ def test_loss_history_records_each_batch_not_the_running_mean(train_config):
     model = keras.saving.load_model(Path(cfg.paths.models_dir) / "best.keras")
     data = TicketData.load(cfg.paths.prepared_dir, batch_size=32, seed=cfg.seed)
     data.weigh_classes(cfg.trainer.class_weight)  # balanced by default: weighted losses
-    metrics = MetricSet(Objectives(["priority", "department"]))
+    metrics = MetricSet(
+        Objectives(["priority", "department"], loss_weights=cfg.trainer.loss_weights)
+    )
     batches = data.dataset("train", metrics.objectives.heads, epochs=1, weighted=True)
     expected = [
         float(metrics.loss(targets, model(inputs, training=True), (), weights)[0])
