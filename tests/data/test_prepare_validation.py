@@ -113,9 +113,7 @@ def test_bad_rows_are_rejected_with_row_and_reason(prepare_config, tmp_path):
     path = tmp_path / "bad.csv"
     path.write_bytes((HEADER + GOOD_ROWS + bad).encode("latin-1"))
     # Said to be UTF-8 (auto would read the whole file as cp1252): the latin-1 row is rejected.
-    report, cfg = run(
-        prepare_config, path, "data.departments=[it,finance]", "data.encoding=utf-8"
-    )
+    report, cfg = run(prepare_config, path, "data.departments=[it,finance]", "data.encoding=utf-8")
     assert_accounted(report)
     assert report["rows_in"] == 31
     assert (report["rows_kept"], report["rows_rejected"], report["duplicates_dropped"]) == (
