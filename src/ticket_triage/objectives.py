@@ -38,8 +38,9 @@ class Objectives:
 
     Args:
         heads: the model's head names, e.g. ``["priority", "department"]``.
-        named_outputs: whether the model returns a dict (all but the Sequential model); a
-            single unnamed output gets unprefixed metric names, as in ``fit``.
+        named_outputs: whether the model returns a dict (all but the Sequential model).
+            Metric names carry the head's name only when there are several heads, as in
+            ``fit`` (a priority-only model logs ``val_rmse``, not ``val_priority_rmse``).
         loss_weights: head -> weight of its loss in the total (missing heads weigh 1).
     """
 
@@ -79,8 +80,13 @@ class Objectives:
         """Model outputs or targets as a head dict, whatever the model's output structure."""
         return values if isinstance(values, dict) else {self.heads[0]: values}
 
+    @property
+    def per_head_names(self):
+        """Whether logs name each head (``priority_rmse``): ``fit`` does so for several heads."""
+        return self.named_outputs and len(self.heads) > 1
+
     def log_name(self, head, name):
-        return f"{head}_{name}" if self.named_outputs else name
+        return f"{head}_{name}" if self.per_head_names else name
 
 
 class MetricSet:
@@ -95,7 +101,7 @@ class MetricSet:
         self.loss_tracker = keras.metrics.Mean(name="loss")
         self.head_loss_trackers = (
             {head: keras.metrics.Mean(name=f"{head}_loss") for head in objectives.heads}
-            if objectives.named_outputs
+            if objectives.per_head_names
             else {}
         )
         self.head_metrics = objectives.metrics()

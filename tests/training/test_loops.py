@@ -141,3 +141,32 @@ def test_loss_history_records_each_batch_not_the_running_mean(train_config):
     np.testing.assert_allclose(recorded, expected, rtol=1e-3)
     running_means = np.cumsum(expected) / np.arange(1, len(expected) + 1)
     assert np.abs(np.array(recorded) - running_means).max() > 1e-3
+
+
+@pytest.fixture(scope="module")
+def priority_only_dir(tmp_path_factory):
+    """400 real Jira bug reports: one head (priority), no department, no tags."""
+    from tests.conftest import REALDATA, compose_config
+    from ticket_triage.data.prepare import prepare_dataset
+
+    data_dir = tmp_path_factory.mktemp("jira") / "data"
+    overrides = ["data=hadoop_jira", f"data.path={REALDATA}", "data.num_tickets=400"]
+    prepare_dataset(compose_config("prepare", [f"paths.data_dir={data_dir}", *overrides]))
+    return data_dir / "prepared"
+
+
+def test_a_one_head_model_logs_the_same_names_in_every_loop(train_config, priority_only_dir):
+    """fit() drops the head prefix for a single output; the other loops must name logs alike."""
+    from ticket_triage.errors import ConfigError
+
+    names = {}
+    for loop in LOOP_MODES:
+        cfg = train_config(f"loop={loop}", "trainer.epochs=1")
+        cfg.paths.prepared_dir = str(priority_only_dir)
+        names[loop] = sorted(train(cfg)["final"])
+    assert "val_rmse" in names["fit"] and "val_priority_rmse" not in names["fit"]
+    assert all(found == names["fit"] for found in names.values()), names
+    cfg = train_config("optimized_metric=val_priority_rmse", "trainer.epochs=1")
+    cfg.paths.prepared_dir = str(priority_only_dir)
+    with pytest.raises(ConfigError, match="'val_priority_rmse' is not a metric of this run"):
+        train(cfg)
