@@ -57,7 +57,7 @@ def clean_rows(table, priority_map=None, departments=None, tags_separator=",", w
         }
     )
     if schema.TAGS in table:
-        tickets[schema.TAGS] = _tags(table[schema.TAGS], tags_separator)
+        tickets[schema.TAGS] = tag_lists(table[schema.TAGS], tags_separator)
     if schema.PRIORITY in table:
         tickets[schema.PRIORITY], problem = _priority(table[schema.PRIORITY], priority_map, where)
         flag(problem.notna(), problem, schema.PRIORITY)
@@ -112,7 +112,7 @@ def _is_list_column(values):
     return not first.empty and isinstance(first.iloc[0], list | tuple | np.ndarray)
 
 
-def _tags(values, separator):
+def tag_lists(values, separator):
     """Tags as lists of lower-case strings, de-duplicated in order; a string is split first."""
 
     def normalise(value):
@@ -164,3 +164,17 @@ def _label(values, allowed, name):
         ]
     problem[text == ""] = f"missing {name}"
     return text, problem
+
+
+def reason_counts(rejects):
+    """Reject counts by kind of reason (the reason text up to any quoted value or colon)."""
+    if rejects.empty:
+        return {}
+    kinds = rejects[ingest.REASON].astype("str").str.split(" '", n=1).str[0]
+    kinds = kinds.str.split(":", n=1).str[0]
+    return kinds.value_counts().to_dict()
+
+
+def tags_as_text(tags):
+    """Tag lists as ``a|b|c``, for a rejects CSV file."""
+    return tags.map(lambda value: "|".join(value) if isinstance(value, list) else value)

@@ -96,6 +96,73 @@ def read_export(path, file_format="auto", limit=None, csv_separator="auto", enco
     return Export(records, malformed, used_encoding, used_separator)
 
 
+def iter_export(path, chunk_size, file_format="auto", csv_separator="auto", encoding="auto"):
+    """:func:`read_export` a chunk of ``chunk_size`` records at a time, so memory stays bounded.
+
+    Rows are numbered across chunks as :func:`read_export` numbers them; malformed records come
+    with the chunk in which the reader met them.
+
+    Yields:
+        An :class:`Export` per chunk.
+    """
+    path = Path(path)
+    kind = _format_of(path, file_format)
+    if not path.is_file():
+        raise schema.DataError(f"cannot read {path}: no such file")
+    used_encoding = used_separator = None
+    if kind == "parquet":
+        chunks = _parquet_chunks(path, chunk_size)
+    else:
+        used_encoding = encodings.resolve_encoding(path, encoding)
+        if kind == "csv":
+            used_separator = separators.resolve_separator(path, csv_separator, used_encoding)
+            chunks = _csv_chunks(path, chunk_size, used_separator, used_encoding)
+        else:
+            chunks = _jsonl_chunks(path, chunk_size, used_encoding)
+    rows = 0
+    try:
+        for records, malformed in chunks:
+            if kind == "csv" and rows == 0 and len(records.columns) == 1:
+                _check_single_column(path, str(records.columns[0]), used_separator)
+            records.insert(0, ROW, range(rows + 1, rows + len(records) + 1))
+            rows += len(records)
+            yield Export(records, malformed, used_encoding, used_separator)
+    except schema.DataError:
+        raise
+    except Exception as error:  # every reader has its own exception types; all mean "unreadable"
+        raise schema.DataError(f"cannot read {path} as {kind}: {error}") from error
+
+
+def _parquet_chunks(path, chunk_size):
+    import pyarrow.parquet as pq
+
+    for batch in pq.ParquetFile(path).iter_batches(batch_size=chunk_size):
+        yield batch.to_pandas(), _malformed([])
+
+
+def _csv_chunks(path, chunk_size, separator, encoding):
+    reader = pd.read_csv(path, chunksize=chunk_size, **_csv_options(separator, encoding))
+    with reader:
+        while True:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", pd.errors.ParserWarning)
+                records = next(reader, None)
+            if records is None:
+                return
+            yield records, _malformed(_skipped_lines(caught), path, encoding)
+
+
+def _jsonl_chunks(path, chunk_size, encoding):
+    rows, bad = [], []
+    for number, value in _json_lines(path, encoding):
+        (bad if isinstance(value, str) else rows).append((number, value))
+        if len(rows) == chunk_size:
+            yield pd.DataFrame.from_records([v for _, v in rows]), _malformed(bad, path, encoding)
+            rows, bad = [], []
+    if rows or bad:
+        yield pd.DataFrame.from_records([v for _, v in rows]), _malformed(bad, path, encoding)
+
+
 def map_columns(records, columns, source):
     """Rename the export's columns to schema names; keep only mapped ones.
 
@@ -170,42 +237,56 @@ def _read_csv(path, limit, separator, encoding):
     """Fast C parser; records with the wrong number of fields are skipped by it and kept by us."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", pd.errors.ParserWarning)
-        records = pd.read_csv(
-            path,
-            sep=separator,
-            dtype=object,
-            keep_default_na=False,
-            nrows=limit,
-            encoding=encoding,
-            encoding_errors="surrogateescape",
-            on_bad_lines="warn",
-        )
+        records = pd.read_csv(path, nrows=limit, **_csv_options(separator, encoding))
+    return records, _malformed(_skipped_lines(caught), path, encoding)
+
+
+def _csv_options(separator, encoding):
+    return {
+        "sep": separator,
+        "dtype": object,
+        "keep_default_na": False,
+        "encoding": encoding,
+        "encoding_errors": "surrogateescape",
+        "on_bad_lines": "warn",
+    }
+
+
+def _skipped_lines(caught_warnings):
     skipped = []
-    for warning in caught:
+    for warning in caught_warnings:
         for match in _SKIPPED_LINE.finditer(str(warning.message)):
             skipped.append((int(match.group(1)), f"malformed CSV record: {match.group(2)}"))
-    return records, _malformed(skipped, path, encoding)
+    return skipped
 
 
 def _read_jsonl(path, limit, encoding):
     rows, bad = [], []
+    for number, value in _json_lines(path, encoding):
+        if limit is not None and len(rows) >= limit:
+            break
+        (bad if isinstance(value, str) else rows).append((number, value))
+    records = pd.DataFrame.from_records([value for _, value in rows])
+    return records, _malformed(bad, path, encoding)
+
+
+def _json_lines(path, encoding):
+    """``(line number, object)`` for each non-empty line; the object is a reason string for a
+    line that is not a JSON object."""
     with path.open(encoding=encoding, errors="surrogateescape", newline="\n") as lines:
         for number, line in enumerate(lines, start=1):
-            if limit is not None and len(rows) >= limit:
-                break
             text = line.strip()
             if not text:
                 continue
             try:
                 value = json.loads(text)
             except json.JSONDecodeError as error:
-                bad.append((number, f"malformed JSON record: {error.msg}"))
+                yield number, f"malformed JSON record: {error.msg}"
                 continue
             if not isinstance(value, Mapping):
-                bad.append((number, "malformed JSON record: not an object"))
+                yield number, "malformed JSON record: not an object"
                 continue
-            rows.append(value)
-    return pd.DataFrame.from_records(rows), _malformed(bad, path, encoding)
+            yield number, value
 
 
 def _malformed(lines_and_reasons, path=None, encoding=None):
@@ -226,7 +307,10 @@ def _physical_lines(path, wanted, encoding):
         return {}
     found = {}
     with path.open("r", encoding=encoding, errors="backslashreplace", newline="") as handle:
+        last = max(wanted)
         for number, line in enumerate(handle, start=1):
             if number in wanted:
                 found[number] = line.rstrip("\r\n")
+            if number >= last:
+                break
     return found

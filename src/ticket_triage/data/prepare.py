@@ -74,7 +74,7 @@ def prepare_dataset(cfg):
         "rows_kept": len(tickets),
         "rows_rejected": len(rejects),
         "duplicates_dropped": len(duplicates),
-        "reject_reasons": _reason_counts(rejects),
+        "reject_reasons": clean.reason_counts(rejects),
         "columns": [column for column in schema.ALL_COLUMNS if column in tickets],
         "stratified_by": stratify_by,
         "rare_classes": rare,
@@ -223,24 +223,13 @@ def _score_summary(scores):
     }
 
 
-def _reason_counts(rejects):
-    """Reject counts by kind of reason (the reason text up to any quoted value)."""
-    if rejects.empty:
-        return {}
-    kinds = rejects[ingest.REASON].astype("str").str.split(" '", n=1).str[0]
-    kinds = kinds.str.split(":", n=1).str[0]
-    return kinds.value_counts().to_dict()
-
-
 def _top_reasons(rejects):
-    counts = _reason_counts(rejects)
+    counts = clean.reason_counts(rejects)
     return ", ".join(f"{count} x {reason}" for reason, count in counts.items()) or "no rows at all"
 
 
 def _write_csv(frame, path):
     frame = frame.copy()
     if schema.TAGS in frame:
-        frame[schema.TAGS] = frame[schema.TAGS].map(
-            lambda tags: "|".join(tags) if isinstance(tags, list) else tags
-        )
+        frame[schema.TAGS] = clean.tags_as_text(frame[schema.TAGS])
     frame.to_csv(path, index=False)

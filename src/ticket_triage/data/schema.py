@@ -29,6 +29,7 @@ LABEL_COLUMNS = (DEPARTMENT, DIFFICULTY)
 INPUT_TITLE = "title"
 INPUT_BODY = "text_body"
 INPUT_TAGS = "tags"
+TAG_SEPARATOR = "\x1f"  # a ticket's tags travel to the model as one string, joined by this
 HEAD_PRIORITY = "priority"
 HEAD_DEPARTMENT = "department"
 HEAD_DIFFICULTY = "difficulty"

@@ -5,21 +5,21 @@ MLflow's own Keras callback logs no checkpoints or models, and autologging patch
 too. It records:
 
 * at train begin: params (the resolved config, flattened), the resolved config as YAML, the
-  model summary, layer table and ``plot_model`` images;
+  model summary, layer table and ``plot_model`` images, and the data splits as dataset inputs;
 * each epoch: every training and validation metric (custom RMSE included) and the learning rate,
   at ``step=epoch``; optionally every N batches;
 * each checkpoint ModelCheckpoint saves, as it is saved;
-* at train end: the LossHistory plots, the CSV log, the TensorBoard logs, and the serving model
-  (raw strings in) via ``mlflow.tensorflow.log_model`` with signature and input example.
+* at train end: the LossHistory plots, the CSV log, the TensorBoard logs, and two models with
+  signature and input example: ``model``, the labeled triage model (``triage.mlflow_model``:
+  department names and priority bands out), whose URI is saved in ``models/mlflow_run.json`` for
+  ``evaluate`` to register, and ``keras_model``, the raw Keras serving model (arrays out).
 
 Ending the run is not its job: Keras skips ``on_train_end`` when training raises, so
 ``tracking.ending.tracked_run`` around the training call ends it, however training ends.
 A store that fails mid-run costs one warning: logging stops, training and checkpoints go on.
 """
 
-import contextlib
 import logging
-import os
 import time
 from pathlib import Path
 
@@ -40,7 +40,10 @@ class MlflowLogger(keras.callbacks.Callback):
         config_yaml: the resolved config, as YAML text.
         models_dir: where the checkpoint, CSV log, loss plots and TensorBoard logs are written.
         checkpoint_name: file name of the best checkpoint in ``models_dir``.
-        serving_model: a function returning ``(model, input_example)`` to log at train end.
+        serving_model: a function returning the ``training.run.ServingExport`` to log at train
+            end.
+        triage_settings: the ``triage`` config (priority bands) of the labeled model.
+        datasets: the run's dataset inputs (``tracking.datasets.split_inputs``).
         pip_requirements: requirements recorded with the model (inferring them takes ~15 s).
         code_paths: this package's source, shipped with the model so it loads anywhere.
         custom_objects: the registered classes the model needs to deserialise.
@@ -55,7 +58,9 @@ class MlflowLogger(keras.callbacks.Callback):
         models_dir,
         checkpoint_name,
         serving_model,
+        triage_settings,
         pip_requirements,
+        datasets=(),
         code_paths=(),
         custom_objects=None,
         log_every_n_batches=0,
@@ -67,6 +72,8 @@ class MlflowLogger(keras.callbacks.Callback):
         self.models_dir = Path(models_dir)
         self.checkpoint = self.models_dir / checkpoint_name
         self.serving_model = serving_model
+        self.triage_settings = triage_settings
+        self.datasets = list(datasets)
         self.pip_requirements = pip_requirements
         self.code_paths = list(code_paths)
         self.custom_objects = custom_objects
@@ -80,6 +87,8 @@ class MlflowLogger(keras.callbacks.Callback):
         for batch in mlflow_params.batches(self.run_params):
             self._safely(self._log_params, batch)
         self._safely(self.client.log_text, self.run.run_id, self.config_yaml, "config.yaml")
+        if self.datasets:
+            self._safely(self.client.log_inputs, self.run.run_id, self.datasets)
         inspection = self.models_dir / "inspection"
         if inspection.exists():
             self._safely(self.client.log_artifacts, self.run.run_id, str(inspection), "inspection")
@@ -135,20 +144,33 @@ class MlflowLogger(keras.callbacks.Callback):
         import mlflow
         from mlflow.models import infer_signature
 
-        model, example = self.serving_model()
-        signature = infer_signature(example, _numpy(model.predict(example, verbose=0)))
+        from ticket_triage.triage.mlflow_model import log_triage_model, request_example
+
+        export = self.serving_model()
+        answer = _numpy(export.model.predict(export.input_example, verbose=0))
         # The run must be active, or MLflow files the model under its default experiment. Leaving
         # the block marks the run FINISHED; ``tracked_run`` sets the final status after training.
-        with _tracking_uri(self.run.tracking_uri), mlflow.start_run(run_id=self.run.run_id):
+        run_id, uri = self.run.run_id, self.run.tracking_uri
+        with store.fluent_tracking_uri(uri), mlflow.start_run(run_id=run_id):
             mlflow.tensorflow.log_model(
-                model,
-                name="model",
-                signature=signature,
-                input_example=example,
+                export.model,
+                name="keras_model",
+                signature=infer_signature(export.input_example, answer),
+                input_example=export.input_example,
                 pip_requirements=self.pip_requirements,
                 code_paths=self.code_paths,
                 custom_objects=self.custom_objects,
             )
+            triage = log_triage_model(
+                export.serving_file,
+                export.departments_file,
+                request_example(export.tickets, with_tags="tags" in export.input_example),
+                self.triage_settings,
+                pip_requirements=self.pip_requirements,
+                code_paths=self.code_paths,
+            )
+        self.run.model_uri = triage.model_uri
+        self.run.save(self.models_dir)
 
     def _safely(self, call, *args):
         """Run one MLflow call; after the first store failure, warn once and stop logging.
@@ -166,23 +188,6 @@ class MlflowLogger(keras.callbacks.Callback):
                 "continues, checkpoints are still written): %s",
                 error,
             )
-
-
-@contextlib.contextmanager
-def _tracking_uri(uri):
-    """Point MLflow's fluent API at ``uri`` for a moment, then put everything back."""
-    import mlflow
-
-    previous, previous_env = mlflow.get_tracking_uri(), os.environ.get("MLFLOW_TRACKING_URI")
-    mlflow.set_tracking_uri(uri)
-    try:
-        yield
-    finally:
-        mlflow.set_tracking_uri(previous)
-        if previous_env is None:
-            os.environ.pop("MLFLOW_TRACKING_URI", None)
-        else:
-            os.environ["MLFLOW_TRACKING_URI"] = previous_env
 
 
 def _numpy(outputs):

@@ -28,11 +28,13 @@ PARENT_TAG = "sweep_parent"
 
 @dataclass
 class TrackedRun:
-    """Where a run lives. ``client`` is an ``mlflow.MlflowClient`` for ``tracking_uri``."""
+    """Where a run lives. ``client`` is an ``mlflow.MlflowClient`` for ``tracking_uri``;
+    ``model_uri`` is the labeled model the run logged (``models:/<id>``), once logged."""
 
     tracking_uri: str
     experiment_id: str
     run_id: str
+    model_uri: str | None = None
 
     @property
     def client(self):
@@ -42,6 +44,10 @@ class TrackedRun:
 
     def save(self, models_dir):
         (Path(models_dir) / RUN_FILE).write_text(json.dumps(asdict(self), indent=2) + "\n")
+
+    @staticmethod
+    def forget(models_dir):
+        (Path(models_dir) / RUN_FILE).unlink(missing_ok=True)
 
     @classmethod
     def load(cls, models_dir):

@@ -13,21 +13,24 @@ from omegaconf import OmegaConf
 
 import ticket_triage
 from ticket_triage.tracking import context, params
+from ticket_triage.tracking.datasets import split_inputs
 from ticket_triage.tracking.mlflow_logger import MlflowLogger
-from ticket_triage.tracking.runs import start_training_run
+from ticket_triage.tracking.runs import TrackedRun, start_training_run
 from ticket_triage.tracking.store import TrackingUnavailable
 
 log = logging.getLogger(__name__)
 
 
-def start_tracking(cfg, serving_model):
+def start_tracking(cfg, serving_model, splits):
     """``(run, callback)`` for a training job, or ``(None, None)`` when tracking is off.
 
     Args:
         cfg: the resolved train config.
-        serving_model: a function returning ``(serving model, input example)``, called once at
+        serving_model: a function returning the ``training.run.ServingExport``, called once at
             the end of training.
+        splits: the prepared splits (name -> DataFrame), logged as the run's datasets.
     """
+    TrackedRun.forget(cfg.paths.models_dir)  # a run file left by an earlier run is not this run's
     if not cfg.tracking.enabled:
         return None, None
     launch = context.hydra_launch()
@@ -48,7 +51,9 @@ def start_tracking(cfg, serving_model):
         models_dir=cfg.paths.models_dir,
         checkpoint_name=cfg.callbacks.checkpoint.filename,
         serving_model=serving_model,
+        triage_settings=OmegaConf.to_container(cfg.triage, resolve=True),
         pip_requirements=pip_requirements(),
+        datasets=split_inputs(cfg.paths.prepared_dir, splits),
         code_paths=[str(Path(ticket_triage.__file__).parent)],
         custom_objects={
             name: obj

@@ -10,6 +10,7 @@ and tries again, and first-time set-up (schema creation, the experiment) happens
 lock, so no run or metric is lost.
 """
 
+import contextlib
 import functools
 import logging
 import os
@@ -107,3 +108,20 @@ def search_all(client, experiment_id, filter_string):
         token = page.token
         if not token:
             return
+
+
+@contextlib.contextmanager
+def fluent_tracking_uri(uri):
+    """Point MLflow's fluent API at ``uri`` for a moment, then put everything back."""
+    import mlflow
+
+    previous, previous_env = mlflow.get_tracking_uri(), os.environ.get("MLFLOW_TRACKING_URI")
+    mlflow.set_tracking_uri(uri)
+    try:
+        yield
+    finally:
+        mlflow.set_tracking_uri(previous)
+        if previous_env is None:
+            os.environ.pop("MLFLOW_TRACKING_URI", None)
+        else:
+            os.environ["MLFLOW_TRACKING_URI"] = previous_env

@@ -6,6 +6,7 @@ Outputs (``paths.models_dir`` and ``paths.reports_dir``):
     models/loss_history/            per-batch losses and a plot per epoch (LossHistory)
     models/tensorboard/             scalars, graph, weight histograms (TensorBoard)
     models/serving.keras            raw strings in, priority + department out (ServingModel)
+    models/departments.txt          the department classes, in the order of the model's output
     models/spec.json                what was built: inputs, heads, model API, sparse or dense
     models/mlflow_run.json          the MLflow run, for evaluate and extract_features
     reports/train_metrics.json      final and best-epoch metrics, throughput
@@ -15,10 +16,13 @@ Outputs (``paths.models_dir`` and ``paths.reports_dir``):
 import functools
 import json
 import logging
+import shutil
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 import keras
+import pandas as pd
 import tensorflow as tf
 from omegaconf import OmegaConf
 
@@ -27,16 +31,16 @@ from ticket_triage.callbacks.throughput import Throughput
 from ticket_triage.config import per_job_paths
 from ticket_triage.data import schema
 from ticket_triage.data.pipeline import TicketData
-from ticket_triage.data.vectorizer import TAG_SEPARATOR
 from ticket_triage.errors import ConfigError, unknown_choice
 from ticket_triage.loops import LOOPS
 from ticket_triage.models.factory import build_model
 from ticket_triage.models.inspection import inspect_model
 from ticket_triage.models.serving import build_serving_model
-from ticket_triage.models.spec import TAGS, TEXT_BODY, TITLE, TicketSpec, TrainedModelInfo
+from ticket_triage.models.spec import TicketSpec, TrainedModelInfo
 from ticket_triage.objectives import MetricSet, Objectives, make_optimizer
 from ticket_triage.tracking.ending import tracked_run
 from ticket_triage.tracking.session import start_tracking
+from ticket_triage.triage.inputs import serving_inputs
 
 log = logging.getLogger(__name__)
 
@@ -74,8 +78,10 @@ def train(cfg):
     callbacks = build_callbacks(
         cfg.callbacks, models_dir, cfg.trainer.batch_size, data.size("train")
     )
-    export = functools.cache(lambda: export_serving_model(model, data, models_dir))
-    run, tracker = start_tracking(cfg, export)
+    export = functools.cache(
+        lambda: export_serving_model(model, data, models_dir, cfg.paths.prepared_dir)
+    )
+    run, tracker = start_tracking(cfg, export, data.frames)
     if tracker is not None:
         callbacks.append(tracker)  # last: it logs what the other callbacks have written
     log.info(
@@ -122,19 +128,36 @@ def optimized_value(summary, name):
     return None if name is None else summary["best"][name]
 
 
-def export_serving_model(model, data, models_dir):
-    """Save the string-input serving model; return it with a three-ticket input example."""
+def export_serving_model(model, data, models_dir, prepared_dir):
+    """Save the string-input serving model and the department names beside it.
+
+    Returns:
+        A :class:`ServingExport`, with three validation tickets as the example to log.
+    """
+    models_dir = Path(models_dir)
     serving = build_serving_model(model, data.vectorizer)
-    serving.save(Path(models_dir) / "serving.keras")
-    return serving, input_example(data.frames["val"].head(3), data.vectorizer.input_names)
+    serving.save(models_dir / "serving.keras")
+    departments = Path(prepared_dir) / schema.VOCABULARY_FILES[schema.DEPARTMENT]
+    if departments.exists():
+        shutil.copyfile(departments, models_dir / departments.name)
+    tickets = data.frames["val"].head(3)
+    return ServingExport(
+        serving,
+        serving_inputs(tickets, data.vectorizer.input_names),
+        tickets,
+        models_dir / "serving.keras",
+        models_dir / departments.name if departments.exists() else None,
+    )
 
 
-def input_example(frame, input_names):
-    """Serving inputs for a few prepared tickets: ``{name: (n, 1) array of strings}``."""
-    columns = {TITLE: frame[schema.TITLE], TEXT_BODY: frame[schema.BODY]}
-    if TAGS in input_names:
-        columns[TAGS] = frame[schema.TAGS].map(TAG_SEPARATOR.join)
-    return {name: values.to_numpy(object).reshape(-1, 1) for name, values in columns.items()}
+class ServingExport(NamedTuple):
+    """What training hands to tracking to log: the Keras serving model and its files."""
+
+    model: keras.Model  # raw strings in: the ``keras_model`` of the MLflow run
+    input_example: dict  # its inputs for a few tickets
+    tickets: pd.DataFrame  # those tickets, for the labeled model's example request
+    serving_file: Path
+    departments_file: Path | None
 
 
 def seed_everything(seed, deterministic):

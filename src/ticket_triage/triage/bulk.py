@@ -1,0 +1,131 @@
+"""The ``predict`` stage: triage a whole export with a trained model, a chunk at a time.
+
+For every usable ticket the output (CSV or Parquet, by the suffix of ``predict.output``) holds one
+row: ``ticket_id``, ``department`` and ``department_probability``, the runner-up departments
+with theirs, ``priority`` and ``priority_band`` (``triage.priority_bands``). Rows that cannot be
+used go to ``<output>.rejects.csv`` with their reason, and ``<output>.report.json`` adds it up:
+``rows_in == rows_predicted + rows_rejected``. Memory stays bounded by ``predict.chunk_size``.
+
+Example:
+    python -m pipelines.predict data=csv data.path=exports/new.csv predict.output=triaged.parquet
+    python -m pipelines.predict predict.model_uri=models:/ticket-triage@champion ...
+"""
+
+import json
+import logging
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from tqdm import tqdm
+
+from ticket_triage.data import clean, ingest, schema
+from ticket_triage.triage.inputs import serving_inputs
+from ticket_triage.triage.labels import PriorityBands, label_outputs
+from ticket_triage.triage.sources import known_size, ticket_chunks
+from ticket_triage.triage.table_writer import TableWriter, check_output
+
+log = logging.getLogger(__name__)
+
+REJECT_COLUMNS = (
+    ingest.ROW,
+    ingest.LINE,
+    ingest.REASON,
+    ingest.COLUMN,
+    schema.TICKET_ID,
+    schema.TITLE,
+    schema.BODY,
+    schema.TAGS,
+    ingest.RAW,
+)
+
+
+def triage_export(cfg):
+    """Run the stage for a resolved ``conf/predict.yaml``; return the report it writes."""
+    settings = cfg.predict
+    output = Path(settings.output)
+    check_output(output, "predict.output")  # before a model is loaded
+    bands = PriorityBands(cfg.triage.priority_bands)
+    started = time.perf_counter()
+
+    from ticket_triage.triage.predictor import Predictor  # TensorFlow loads here
+
+    predictor = Predictor.load(
+        cfg.paths.models_dir, settings.model_uri, settings.tracking_uri, settings.batch_size
+    )
+    log.info("triaging %s with %s", _source_name(cfg.data), predictor.source)
+    rejects_file = output.with_name(f"{output.stem}.rejects.csv")
+    rejects_file.unlink(missing_ok=True)
+    counts = {"rows_in": 0, "rows_predicted": 0, "rows_rejected": 0}
+    reasons, departments, bands_seen = Counter(), Counter(), Counter()
+    progress = tqdm(total=known_size(cfg.data), unit=" tickets", desc="predict", disable=None)
+    with TableWriter(output) as table, progress:
+        for chunk in read_ahead(ticket_chunks(cfg.data, settings.chunk_size, cfg.seed)):
+            if len(chunk.tickets):
+                outputs = predictor.predict(serving_inputs(chunk.tickets, predictor.input_names))
+                triaged = label_outputs(
+                    outputs, predictor.departments, bands, top=cfg.triage.top_departments
+                )
+                triaged.insert(0, schema.TICKET_ID, chunk.tickets[schema.TICKET_ID].to_numpy())
+                table.write(triaged)
+                departments.update(triaged.get(schema.HEAD_DEPARTMENT, ()))
+                bands_seen.update(triaged.get("priority_band", ()))
+            _append_rejects(chunk.rejects, rejects_file)
+            reasons.update(clean.reason_counts(chunk.rejects))
+            counts["rows_in"] += chunk.rows_in
+            counts["rows_predicted"] += len(chunk.tickets)
+            counts["rows_rejected"] += len(chunk.rejects)
+            progress.update(chunk.rows_in)
+    if counts["rows_predicted"] == 0:
+        raise schema.DataError(
+            f"no usable rows in {_source_name(cfg.data)}: "
+            f"{', '.join(f'{n} x {r}' for r, n in reasons.items()) or 'no rows at all'}; "
+            f"see {rejects_file}"
+        )
+    seconds = time.perf_counter() - started
+    report = {
+        "source": _source_name(cfg.data),
+        "model": predictor.source,
+        "output": str(output),
+        "rejects": str(rejects_file) if counts["rows_rejected"] else None,
+        **counts,
+        "reject_reasons": dict(reasons),
+        "departments": dict(departments.most_common()),
+        "priority_bands": {name: bands_seen[name] for name in bands.names if bands_seen[name]},
+    }
+    output.with_name(f"{output.stem}.report.json").write_text(json.dumps(report, indent=2) + "\n")
+    log.info(
+        "%d tickets triaged into %s, %d rejected, in %.1f s (%.0f tickets/s)",
+        counts["rows_predicted"],
+        output,
+        counts["rows_rejected"],
+        seconds,
+        counts["rows_in"] / seconds,
+    )
+    return report
+
+
+def read_ahead(chunks):
+    """Yield from ``chunks`` while a thread reads the next one: reading and cleaning a chunk
+    (pandas, pyarrow) overlaps with the model's work on the previous one (TensorFlow), both
+    mostly outside the GIL. One chunk is read ahead, so memory stays bounded."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="read-ahead") as reader:
+        pending = reader.submit(next, chunks, None)
+        while (chunk := pending.result()) is not None:
+            pending = reader.submit(next, chunks, None)
+            yield chunk
+
+
+def _append_rejects(rejects, path):
+    if rejects.empty:
+        return
+    frame = rejects.reindex(columns=REJECT_COLUMNS)
+    frame[schema.TAGS] = clean.tags_as_text(frame[schema.TAGS])
+    frame.to_csv(path, mode="a", header=not path.exists(), index=False)
+
+
+def _source_name(data):
+    if data.source == "synthetic":
+        return f"synthetic(num_tickets={data.num_tickets})"
+    return str(data.get("path"))

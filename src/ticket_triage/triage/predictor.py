@@ -1,0 +1,104 @@
+"""A trained serving model and its department names, run over many tickets fast.
+
+The model comes from ``models/`` (``serving.keras`` and ``departments.txt``, as ``train`` wrote
+them) or from MLflow (``models:/ticket-triage@champion``, ``runs:/<id>/model``): the labeled
+model ``train`` logs carries both. Batches go through the model in parallel ``tf.data`` map
+calls (one per core), about three times as fast as ``Model.predict`` on strings here.
+"""
+
+from pathlib import Path
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+import ticket_triage.models  # noqa: F401  (registers the classes the model holds)
+from ticket_triage.data import schema
+from ticket_triage.data.vocab import load_vocabulary
+
+SERVING_FILE = "serving.keras"
+DEPARTMENTS_FILE = schema.VOCABULARY_FILES[schema.DEPARTMENT]
+
+
+class Predictor:
+    """Raw ticket strings in, model outputs out, in batches.
+
+    Args:
+        serving: the Keras serving model (``models.serving.ServingModel``).
+        departments: the department class names, in the order of its output (empty without a
+            department head).
+        batch_size: tickets per model call.
+        source: where the model came from, for the report.
+    """
+
+    def __init__(self, serving, departments, batch_size=1024, source=""):
+        self.serving = serving
+        self.departments = list(departments)
+        self.batch_size = batch_size
+        self.source = source
+        self.input_names = [tensor.name for tensor in serving.inputs]
+        strings = {name: tf.TensorSpec([None, 1], tf.string) for name in self.input_names}
+        self._call = tf.function(  # traced once, whatever the number of chunks
+            lambda inputs: serving(inputs, training=False), input_signature=[strings]
+        )
+
+    @classmethod
+    def load(cls, models_dir, model_uri=None, tracking_uri=None, batch_size=1024):
+        """From ``model_uri`` (an MLflow model URI) when given, else from ``models_dir``."""
+        if model_uri:
+            return cls._from_mlflow(model_uri, tracking_uri, batch_size)
+        models_dir = Path(models_dir)
+        if not (models_dir / SERVING_FILE).exists():
+            raise schema.DataError(
+                f"no trained model at {models_dir / SERVING_FILE}: run `dvc repro train` (or "
+                "`python -m pipelines.train`) first, or set predict.model_uri"
+            )
+        serving = keras.saving.load_model(models_dir / SERVING_FILE, safe_mode=True)
+        departments_file = models_dir / DEPARTMENTS_FILE
+        if schema.HEAD_DEPARTMENT in serving.output and not departments_file.exists():
+            raise schema.DataError(
+                f"{departments_file} is missing: the model's department classes have no names; "
+                "train again (`dvc repro train`) to write it beside the model"
+            )
+        departments = load_vocabulary(departments_file) if departments_file.exists() else []
+        return cls(serving, departments, batch_size, str(models_dir / SERVING_FILE))
+
+    @classmethod
+    def _from_mlflow(cls, model_uri, tracking_uri, batch_size):
+        import mlflow
+        from mlflow.exceptions import MlflowException
+
+        from ticket_triage.tracking.store import fluent_tracking_uri, resolve_uri
+        from ticket_triage.triage.mlflow_model import TicketTriageModel
+
+        uri = resolve_uri(tracking_uri)
+        try:
+            with fluent_tracking_uri(uri):
+                labeled = mlflow.pyfunc.load_model(model_uri).unwrap_python_model()
+        except MlflowException as error:
+            raise schema.DataError(
+                f"cannot load predict.model_uri={model_uri} from {uri}: {error}"
+            ) from error
+        if not isinstance(labeled, TicketTriageModel):
+            raise schema.DataError(
+                f"predict.model_uri={model_uri} is not a ticket-triage model "
+                f"(it holds {type(labeled).__name__}); use the `model` a training run logged"
+            )
+        return cls(labeled.serving, labeled.departments, batch_size, model_uri)
+
+    def predict(self, inputs):
+        """``{input name: (n, 1) strings}`` -> ``{head: (n, ...) array}``, in input order."""
+        size = len(next(iter(inputs.values())))
+        batches = (
+            tf.data.Dataset.from_tensor_slices(inputs)
+            .batch(self.batch_size)
+            .map(self._call, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+            .prefetch(tf.data.AUTOTUNE)
+        )
+        parts = list(batches) if size else []
+        if not parts:
+            return {}
+        return {
+            name: np.concatenate([keras.ops.convert_to_numpy(part[name]) for part in parts])
+            for name in parts[0]
+        }
