@@ -1,8 +1,9 @@
 """Every model API and every loop mode the README offers, through every stage after `train`.
 
 Each model goes train -> evaluate -> extract_features -> serving (saved, reloaded with
-``safe_mode=True`` after one ``import ticket_triage.models``, predicting from raw strings); each
-loop mode goes train -> evaluate. The data is tiny: these tests prove the paths, not the quality.
+``safe_mode=True`` after one ``import ticket_triage.models``, predicting from raw strings) ->
+bulk ``predict`` of an export with unusable rows; each loop mode goes train -> evaluate. The data
+is tiny: these tests prove the paths, not the quality.
 """
 
 import subprocess
@@ -10,9 +11,11 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from tests.conftest import ROOT, compose_config
+from tests.triage.exports import BAD_ROWS, write_export_with_bad_rows
 
 MODELS = ("functional", "subclassed", "mixed", "sequential")
 LOOPS = ("fit", "eager", "graph", "train_step")
@@ -73,6 +76,60 @@ def test_each_model_goes_through_every_stage_and_serves(tmp_path, prepared_dir, 
     assert serving.returncode == 0, serving.stderr[-3000:]
     probabilities = np.array(serving.stdout.split(), dtype=float)
     assert probabilities.size == 4 and abs(probabilities.sum() - 1) < 1e-4
+
+    suffix = ".parquet" if model == "mixed" else ".csv"
+    assert_triages_export(tmp_path, paths, prepared_dir, tmp_path / f"triaged{suffix}")
+
+
+def assert_triages_export(root, paths, prepared_dir, output):
+    """`predict` on an export with three unusable rows, in chunks of 8: every good ticket gets
+    the serving model's answer, labeled; the bad rows are rejects with their reasons."""
+    import keras
+
+    import ticket_triage.models  # noqa: F401
+    from ticket_triage.triage.bulk import triage_export
+    from ticket_triage.triage.inputs import serving_inputs
+    from ticket_triage.triage.labels import PriorityBands
+
+    tickets = pd.read_parquet(prepared_dir / "test.parquet").head(20)
+    export = write_export_with_bad_rows(root / "export.csv", tickets)
+    cfg = compose_config(
+        "predict",
+        [
+            *paths,
+            "data=csv",
+            f"data.path={export}",
+            "data.encoding=utf-8",  # auto would read the stray byte as cp1252
+            f"predict.output={output}",
+            "predict.chunk_size=8",
+        ],
+    )
+    report = triage_export(cfg)
+    assert (report["rows_in"], report["rows_predicted"], report["rows_rejected"]) == (23, 20, 3)
+    rejects = pd.read_csv(output.with_name(f"{output.stem}.rejects.csv"))
+    assert sorted(rejects["ticket_id"].dropna()) == ["X-bytes", "X-empty"]
+    for _, reason in BAD_ROWS.values():
+        assert rejects["reason"].str.startswith(reason).sum() == 1, reason
+    assert sum(report["reject_reasons"].values()) == 3
+
+    triaged = pd.read_parquet(output) if output.suffix == ".parquet" else pd.read_csv(output)
+    assert triaged["ticket_id"].tolist() == tickets["ticket_id"].tolist()
+    serving = keras.saving.load_model(root / "models" / "serving.keras", safe_mode=True)
+    expected = serving.predict(serving_inputs(tickets, [t.name for t in serving.inputs]))
+    departments = (prepared_dir / "departments.txt").read_text().split()
+    assert triaged["department"].tolist() == [
+        departments[i] for i in expected["department"].argmax(axis=1)
+    ]
+    np.testing.assert_allclose(
+        triaged["department_probability"], expected["department"].max(axis=1), atol=1e-5
+    )
+    assert (triaged["department_probability"] >= triaged["department_3_probability"]).all()
+    if "priority" in expected:
+        np.testing.assert_allclose(triaged["priority"], expected["priority"].ravel(), atol=1e-5)
+        bands = PriorityBands(cfg.triage.priority_bands)
+        assert triaged["priority_band"].tolist() == bands.of(triaged["priority"]).tolist()
+    else:  # the Sequential model has no priority head
+        assert "priority" not in triaged and "priority_band" not in triaged
 
 
 SERVE = """

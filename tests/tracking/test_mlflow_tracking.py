@@ -69,22 +69,28 @@ def assert_run_complete(cfg, summary, loop):
     return run
 
 
-def assert_model_predicts(run, in_subprocess=False):
-    """The logged model loads with mlflow.pyfunc and predicts both heads from raw strings."""
-    script = (
-        "import json, sys, mlflow, pandas as pd\n"
-        "model = mlflow.pyfunc.load_model(sys.argv[1])\n"
-        "out = model.predict(pd.DataFrame({'title': ['Charged twice', 'App crashes'],\n"
-        "    'text_body': ['Refund the duplicate payment', 'Error 500 on login'],\n"
-        "    'tags': ['billing', 'bug']}))\n"
-        "print(json.dumps({k: list(v.shape) for k, v in out.items()}))\n"
-    )
-    uri = f"runs:/{run.run_id}/model"
+LABELED = (
+    "import json, sys, mlflow, pandas as pd\n"
+    "model = mlflow.pyfunc.load_model(sys.argv[1])\n"
+    "out = model.predict(pd.DataFrame({'title': ['Charged twice', 'App crashes'],\n"
+    "    'body': ['Refund the duplicate payment', 'Error 500 on login'],\n"
+    "    'tags': ['billing', 'bug,API']}))\n"
+    "print(out.to_json(orient='split'))\n"
+)
+
+
+def assert_model_predicts(run, prepared_dir, in_subprocess=False):
+    """The run's labeled model answers with department names, probabilities and a priority band;
+    its raw Keras model answers with arrays, as before."""
+    import mlflow
+    import pandas as pd
+
+    assert run.model_uri and run.model_uri.startswith("models:/")
     env = dict(os.environ, MLFLOW_TRACKING_URI=run.tracking_uri)
     if in_subprocess:  # a fresh interpreter: the package must come with the model
         env["PYTHONPATH"] = ""
         result = subprocess.run(
-            [sys.executable, "-c", script, uri],
+            [sys.executable, "-c", LABELED, run.model_uri],
             env=env,
             cwd="/",
             capture_output=True,
@@ -92,24 +98,49 @@ def assert_model_predicts(run, in_subprocess=False):
             timeout=300,
         )
         assert result.returncode == 0, result.stderr[-3000:]
-        shapes = json.loads(result.stdout.strip().splitlines()[-1])
+        split = json.loads(result.stdout.strip().splitlines()[-1])
+        out = pd.DataFrame(split["data"], columns=split["columns"])
     else:
-        import mlflow
-        import pandas as pd
-
         mlflow.set_tracking_uri(run.tracking_uri)
-        out = mlflow.pyfunc.load_model(uri).predict(
+        out = mlflow.pyfunc.load_model(run.model_uri).predict(
             pd.DataFrame(
                 {
                     "title": ["Charged twice", "App crashes"],
-                    "text_body": ["Refund the duplicate payment", "Error 500 on login"],
-                    "tags": ["billing", "bug"],
-                }
+                    "body": ["Refund the duplicate payment", "Error 500 on login"],
+                }  # tags are optional
             )
         )
-        shapes = {k: list(v.shape) for k, v in out.items()}
-        assert np.all((out["priority"] >= 0) & (out["priority"] <= 1))
-    assert shapes == {"priority": [2, 1], "department": [2, 4]}
+    departments = (Path(prepared_dir) / "departments.txt").read_text().split()
+    assert len(out) == 2 and set(out["department"]) <= set(departments)
+    probabilities = out[[f"probability_{name}" for name in departments]].to_numpy()
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, atol=1e-5)
+    np.testing.assert_allclose(out["department_probability"], probabilities.max(axis=1))
+    assert out["priority"].between(0, 1).all()
+    assert set(out["priority_band"]) <= {"low", "normal", "high", "urgent"}
+
+    if not in_subprocess:
+        keras_model = mlflow.pyfunc.load_model(f"runs:/{run.run_id}/keras_model")
+        arrays = keras_model.predict(
+            pd.DataFrame({"title": ["Charged twice"], "text_body": ["Refund"], "tags": ["x"]})
+        )
+        assert {k: v.shape for k, v in arrays.items()} == {"priority": (1, 1), "department": (1, 4)}
+
+
+def assert_datasets_logged(run, prepared_dir):
+    """The run's page lists the three splits: name, the file's MD5 as digest, source, rows."""
+    import pandas as pd
+
+    from ticket_triage.tracking.datasets import file_md5
+
+    inputs = MlflowClient(run.tracking_uri).get_run(run.run_id).inputs.dataset_inputs
+    logged = {entry.dataset.name: entry for entry in inputs}
+    assert set(logged) == {"train", "val", "test"}
+    for name, entry in logged.items():
+        path = Path(prepared_dir, f"{name}.parquet").resolve()
+        assert entry.dataset.digest == file_md5(path)
+        assert json.loads(entry.dataset.source)["uri"] == str(path)
+        assert json.loads(entry.dataset.profile)["num_rows"] == len(pd.read_parquet(path))
+        assert {tag.key: tag.value for tag in entry.tags}["mlflow.data.context"] == name
 
 
 @pytest.mark.parametrize("loop", LOOP_MODES)
@@ -119,7 +150,8 @@ def test_callback_records_everything_in_every_loop_mode(train_config, tmp_path, 
     )
     summary = train(cfg)
     run = assert_run_complete(cfg, summary, loop)
-    assert_model_predicts(run, in_subprocess=loop == "fit")
+    assert_model_predicts(run, cfg.paths.prepared_dir, in_subprocess=loop == "fit")
+    assert_datasets_logged(run, cfg.paths.prepared_dir)
 
 
 @pytest.fixture(scope="module")
@@ -134,7 +166,7 @@ def test_against_a_real_server(train_config, server):
     summary = train(cfg)
     run = assert_run_complete(cfg, summary, "graph")
     assert run.tracking_uri == server
-    assert_model_predicts(run)
+    assert_model_predicts(run, cfg.paths.prepared_dir)
 
 
 @pytest.mark.slow

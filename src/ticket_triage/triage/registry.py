@@ -66,7 +66,7 @@ def register_and_promote(run, metrics, settings, metric):
         f"is now @{settings.champion_alias}" if verdict.promote else "registered, not promoted",
         verdict.reason,
     )
-    return version.version, verdict
+    return str(version.version), verdict
 
 
 def _ensure_registered_model(client, name):
