@@ -17,7 +17,7 @@ def test_auto_is_macro_f1_with_a_department_head_else_rmse():
 
 
 def test_a_metric_the_model_does_not_have_is_refused_with_the_choices():
-    with pytest.raises(ConfigError, match="choices: auto, priority_rmse, priority_mae$"):
+    with pytest.raises(ConfigError, match=r"choices: auto, priority_rmse, priority_mae$"):
         PromotionMetric.choose("department_accuracy", ["priority"])
 
 

@@ -41,7 +41,12 @@ def evaluated(tmp_path_factory, prepared_dir):
     train(
         compose_config(
             "train",
-            [*paths, "loop.verbose=0", "trainer.epochs=3", f"tracking.uri=sqlite:///{root}/mlruns.db"],
+            [
+                *paths,
+                "loop.verbose=0",
+                "trainer.epochs=3",
+                f"tracking.uri=sqlite:///{root}/mlruns.db",
+            ],
         )
     )
     metrics = evaluate(compose_config("evaluate", paths))
@@ -140,7 +145,8 @@ def wait_until_up(url, process, log_file, timeout=180):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"mlflow models serve exited: {open(log_file).read()[-3000:]}")
+            output = Path(log_file).read_text()[-3000:]
+            raise RuntimeError(f"mlflow models serve exited: {output}")
         try:
             with urllib.request.urlopen(f"{url}/ping", timeout=2) as response:
                 if response.status == 200:
