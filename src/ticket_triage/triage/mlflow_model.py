@@ -45,20 +45,19 @@ class TicketTriageModel(mlflow.pyfunc.PythonModel):
     def load_context(self, context):
         import keras
 
-        import ticket_triage.models  # noqa: F401  (registers the classes the model holds)
+        from ticket_triage.triage.predictor import Predictor  # TensorFlow loads here
 
-        self.serving = keras.saving.load_model(context.artifacts[SERVING_MODEL], safe_mode=True)
-        self.input_names = [tensor.name for tensor in self.serving.inputs]
+        serving = keras.saving.load_model(context.artifacts[SERVING_MODEL], safe_mode=True)
         departments = context.artifacts.get(DEPARTMENTS)
-        self.departments = load_vocabulary(departments) if departments else []
+        self.predictor = Predictor(serving, load_vocabulary(departments) if departments else [])
         self.bands = PriorityBands(context.model_config["priority_bands"])
         self.top = int(context.model_config["top_departments"])
 
     def predict(self, context, model_input: pd.DataFrame, params=None) -> pd.DataFrame:
         tickets = tickets_from_request(pd.DataFrame(model_input))
-        outputs = self.serving.predict(serving_inputs(tickets, self.input_names), verbose=0)
+        outputs = self.predictor.predict(serving_inputs(tickets, self.predictor.input_names))
         return label_outputs(
-            outputs, self.departments, self.bands, top=self.top, per_department=True
+            outputs, self.predictor.departments, self.bands, top=self.top, per_department=True
         )
 
 

@@ -84,20 +84,25 @@ class Predictor:
                 f"predict.model_uri={model_uri} is not a ticket-triage model "
                 f"(it holds {type(labeled).__name__}); use the `model` a training run logged"
             )
-        return cls(labeled.serving, labeled.departments, batch_size, model_uri)
+        loaded = labeled.predictor
+        return cls(loaded.serving, loaded.departments, batch_size, model_uri)
 
     def predict(self, inputs):
-        """``{input name: (n, 1) strings}`` -> ``{head: (n, ...) array}``, in input order."""
+        """``{input name: (n, 1) strings}`` -> ``{head: (n, ...) array}``, in input order.
+
+        Up to one batch (a served request) is one call of the traced model; more go through
+        ``tf.data`` map calls that run in parallel.
+        """
         size = len(next(iter(inputs.values())))
-        batches = (
-            tf.data.Dataset.from_tensor_slices(inputs)
-            .batch(self.batch_size)
-            .map(self._call, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
-            .prefetch(tf.data.AUTOTUNE)
-        )
-        parts = list(batches) if size else []
-        if not parts:
-            return {}
+        if size <= self.batch_size:
+            parts = [self._call({name: tf.constant(v, tf.string) for name, v in inputs.items()})]
+        else:
+            parts = list(
+                tf.data.Dataset.from_tensor_slices(inputs)
+                .batch(self.batch_size)
+                .map(self._call, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+                .prefetch(tf.data.AUTOTUNE)
+            )
         return {
             name: np.concatenate([keras.ops.convert_to_numpy(part[name]) for part in parts])
             for name in parts[0]
