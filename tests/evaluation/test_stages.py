@@ -187,7 +187,12 @@ def priority_only(tmp_path_factory):
     }
     train(
         stage_config(
-            "train", paths, "loop.verbose=0", "trainer.epochs=1", "tracking=none", "model.width=8"
+            "train",
+            paths,
+            "loop.verbose=0",
+            "trainer.epochs=1",
+            f"tracking.uri=sqlite:///{root}/mlruns.db",
+            "model.width=8",
         )
     )
     return paths
@@ -227,3 +232,42 @@ def test_sequential_model_through_evaluate_and_extract(prepared_dir, tmp_path):
     assert set(metrics["linear_baseline"]) == {"department"}  # the model's heads only
     report = extract_features(stage_config("extract_features", paths, "difficulty.epochs=1"))
     assert report["dimension"] == 8 and report["difficulty"]["test_accuracy"] > 0
+
+
+def test_a_priority_only_model_is_registered_served_and_applied(priority_only):
+    """Without departments the registry gates on priority RMSE, the labeled model answers a
+    priority and its band (no tags input), and `predict` writes just those."""
+    import mlflow
+
+    from ticket_triage.triage.bulk import triage_export
+
+    metrics = evaluate(stage_config("evaluate", priority_only))
+    run = TrackedRun.load(priority_only["paths.models_dir"])
+    client = MlflowClient(run.tracking_uri)
+    version = client.search_model_versions("name = 'ticket-triage'")[0]
+    assert version.source == run.model_uri
+    assert float(version.tags["test_priority_rmse"]) == pytest.approx(
+        metrics["priority"]["rmse"], abs=1e-6
+    )
+    assert version.tags["promotion"].startswith("priority_rmse ")
+
+    mlflow.set_tracking_uri(run.tracking_uri)
+    model = mlflow.pyfunc.load_model(run.model_uri)
+    assert model.metadata.get_input_schema().input_names() == ["title", "body"]
+    answer = model.predict(pd.DataFrame({"title": ["Site down"], "body": ["Urgent, all users"]}))
+    assert list(answer.columns) == ["priority", "priority_band"]
+
+    root = Path(priority_only["paths.models_dir"]).parent
+    report = triage_export(
+        stage_config(
+            "predict",
+            priority_only,
+            "data=csv",
+            f"data.path={root}/export.parquet",
+            "data.columns.tags=null",
+            f"predict.output={root}/triaged.csv",
+        )
+    )
+    assert report["rows_predicted"] == 500 and report["rows_rejected"] == 0
+    triaged = pd.read_csv(root / "triaged.csv")
+    assert list(triaged.columns) == ["ticket_id", "priority", "priority_band"]

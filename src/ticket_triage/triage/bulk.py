@@ -15,7 +15,6 @@ import json
 import logging
 import time
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from tqdm import tqdm
@@ -60,10 +59,11 @@ def triage_export(cfg):
     counts = {"rows_in": 0, "rows_predicted": 0, "rows_rejected": 0}
     reasons, departments, bands_seen = Counter(), Counter(), Counter()
     progress = tqdm(total=known_size(cfg.data), unit=" tickets", desc="predict", disable=None)
+    chunks = ticket_chunks(cfg.data, settings.chunk_size, cfg.seed)
+    items = ((chunk, serving_inputs(chunk.tickets, predictor.input_names)) for chunk in chunks)
     with TableWriter(output) as table, progress:
-        for chunk in read_ahead(ticket_chunks(cfg.data, settings.chunk_size, cfg.seed)):
+        for chunk, outputs in predictor.stream(items):
             if len(chunk.tickets):
-                outputs = predictor.predict(serving_inputs(chunk.tickets, predictor.input_names))
                 triaged = label_outputs(
                     outputs, predictor.departments, bands, top=cfg.triage.top_departments
                 )
@@ -104,17 +104,6 @@ def triage_export(cfg):
         counts["rows_in"] / seconds,
     )
     return report
-
-
-def read_ahead(chunks):
-    """Yield from ``chunks`` while a thread reads the next one: reading and cleaning a chunk
-    (pandas, pyarrow) overlaps with the model's work on the previous one (TensorFlow), both
-    mostly outside the GIL. One chunk is read ahead, so memory stays bounded."""
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="read-ahead") as reader:
-        pending = reader.submit(next, chunks, None)
-        while (chunk := pending.result()) is not None:
-            pending = reader.submit(next, chunks, None)
-            yield chunk
 
 
 def _append_rejects(rejects, path):
