@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from tests.conftest import ROOT, compose_config
-from tests.triage.exports import BAD_ROWS, write_export_with_bad_rows
+from tests.triage.exports import BAD_ROW_PLACES, BAD_ROWS, write_export_with_bad_rows
 
 MODELS = ("functional", "subclassed", "mixed", "sequential")
 LOOPS = ("fit", "eager", "graph", "train_step")
@@ -112,6 +112,13 @@ def assert_triages_export(root, paths, prepared_dir, output, chunk_size):
     assert sorted(rejects["ticket_id"].dropna()) == ["X-bytes", "X-empty"]
     for _, reason in BAD_ROWS.values():
         assert rejects["reason"].str.startswith(reason).sum() == 1, reason
+    places = {
+        ticket: ("row", int(row)) if row == row else ("line", int(line))
+        for ticket, row, line in zip(
+            rejects["ticket_id"].fillna("X-fields"), rejects["row"], rejects["line"], strict=True
+        )
+    }
+    assert places == BAD_ROW_PLACES  # numbered across chunks as in one read
     assert sum(report["reject_reasons"].values()) == 3
 
     triaged = pd.read_parquet(output) if output.suffix == ".parquet" else pd.read_csv(output)

@@ -271,3 +271,39 @@ def test_a_priority_only_model_is_registered_served_and_applied(priority_only):
     assert report["rows_predicted"] == 500 and report["rows_rejected"] == 0
     triaged = pd.read_csv(root / "triaged.csv")
     assert list(triaged.columns) == ["ticket_id", "priority", "priority_band"]
+
+
+def test_predict_raises_data_errors_as_themselves_and_loses_no_row(priority_only, tmp_path):
+    """Errors met while reading (in the tf.data thread) keep their one-line DataError; an
+    export whose rows are all unusable is an error with every row in the rejects file."""
+    from ticket_triage.data.schema import DataError
+    from ticket_triage.triage.bulk import triage_export
+
+    root = Path(priority_only["paths.models_dir"]).parent
+
+    def predict(path, *overrides):
+        return triage_export(
+            stage_config(
+                "predict",
+                priority_only,
+                "data=csv",
+                f"data.path={path}",
+                "data.columns.tags=null",
+                f"predict.output={tmp_path}/out.csv",
+                "predict.chunk_size=64",
+                *overrides,
+            )
+        )
+
+    with pytest.raises(DataError, match=r"data\.columns\.title = 'Subject' is not a column"):
+        predict(root / "export.parquet", "data.columns.title=Subject")
+    capped = predict(root / "export.parquet", "data.num_tickets=100")
+    assert (capped["rows_in"], capped["rows_predicted"]) == (100, 100)
+
+    blank = tmp_path / "blank.csv"
+    blank.write_text("ticket_id,title,body\n" + "".join(f"b{i},, \n" for i in range(150)))
+    with pytest.raises(DataError, match=r"no usable rows in .*150 x no text"):
+        predict(blank)
+    rejects = pd.read_csv(tmp_path / "out.rejects.csv")
+    assert len(rejects) == 150 and rejects["row"].tolist() == list(range(1, 151))
+    assert not (tmp_path / "out.csv").exists()

@@ -25,6 +25,10 @@ def test_bands_start_at_their_threshold_and_run_to_the_next():
     assert BANDS.names == ["low", "normal", "high", "urgent"]
 
 
+def test_a_score_that_is_not_a_number_has_no_band():
+    assert BANDS.of([0.5, float("nan")]).tolist() == ["normal", None]
+
+
 def test_bands_must_cover_zero():
     with pytest.raises(ConfigError, match="lowest band must start at 0"):
         PriorityBands({"normal": 0.3, "urgent": 0.8})

@@ -21,6 +21,10 @@ from tests.test_config_errors import run_stage
             "error: cannot load predict.model_uri=models:/no-such-model@champion from sqlite:///",
         ),
         (
+            ["data=csv", "data.path=no/such/export.csv"],
+            "error: cannot read no/such/export.csv: no such file",
+        ),
+        (
             ["triage.priority_bands.low=0.1"],
             "error: triage.priority_bands = {'low': 0.1, 'normal': 0.3, 'high': 0.6, 'urgent': 0.8}"
             ": the lowest band must start at 0",

@@ -88,12 +88,12 @@ def test_the_champion_alias_moves_only_to_a_better_model(evaluated):
         return version, verdict.promote, champion and str(champion)
 
     assert candidate(0.80) == ("1", False, None)  # below the linear baseline
-    assert candidate(0.90) == ("2", True, "2")  # first one above it
+    assert candidate(0.9123454) == ("2", True, "2")  # first one above it
     assert candidate(0.88) == ("3", False, "2")  # below the champion
-    assert candidate(0.90) == ("4", False, "2")  # a tie keeps the champion
+    assert candidate(0.9123454) == ("4", False, "2")  # a tie keeps the champion, to the last digit
     assert candidate(0.95) == ("5", True, "5")
     reason = client.get_model_version("gate", "3").tags["promotion"]
-    assert reason == "department_macro_f1 0.8800 does not beat the champion (0.9000)"
+    assert reason == "department_macro_f1 0.8800 does not beat the champion (0.9123)"
 
 
 @pytest.fixture(scope="module")

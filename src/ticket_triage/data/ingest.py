@@ -110,17 +110,17 @@ def iter_export(path, chunk_size, file_format="auto", csv_separator="auto", enco
     if not path.is_file():
         raise schema.DataError(f"cannot read {path}: no such file")
     used_encoding = used_separator = None
-    if kind == "parquet":
-        chunks = _parquet_chunks(path, chunk_size)
-    else:
-        used_encoding = encodings.resolve_encoding(path, encoding)
-        if kind == "csv":
-            used_separator = separators.resolve_separator(path, csv_separator, used_encoding)
-            chunks = _csv_chunks(path, chunk_size, used_separator, used_encoding)
-        else:
-            chunks = _jsonl_chunks(path, chunk_size, used_encoding)
     rows = 0
     try:
+        if kind == "parquet":
+            chunks = _parquet_chunks(path, chunk_size)
+        else:
+            used_encoding = encodings.resolve_encoding(path, encoding)
+            if kind == "csv":
+                used_separator = separators.resolve_separator(path, csv_separator, used_encoding)
+                chunks = _csv_chunks(path, chunk_size, used_separator, used_encoding)
+            else:
+                chunks = _jsonl_chunks(path, chunk_size, used_encoding)
         for records, malformed in chunks:
             if kind == "csv" and rows == 0 and len(records.columns) == 1:
                 _check_single_column(path, str(records.columns[0]), used_separator)
@@ -136,8 +136,9 @@ def iter_export(path, chunk_size, file_format="auto", csv_separator="auto", enco
 def _parquet_chunks(path, chunk_size):
     import pyarrow.parquet as pq
 
-    for batch in pq.ParquetFile(path).iter_batches(batch_size=chunk_size):
-        yield batch.to_pandas(), _malformed([])
+    with pq.ParquetFile(path) as parquet:
+        for batch in parquet.iter_batches(batch_size=chunk_size):
+            yield batch.to_pandas(), _malformed([])
 
 
 def _csv_chunks(path, chunk_size, separator, encoding):

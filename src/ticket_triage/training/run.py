@@ -78,8 +78,10 @@ def train(cfg):
     callbacks = build_callbacks(
         cfg.callbacks, models_dir, cfg.trainer.batch_size, data.size("train")
     )
+    checkpoint = cfg.callbacks.checkpoint
+    best = models_dir / checkpoint.filename if checkpoint.enabled else None
     export = functools.cache(
-        lambda: export_serving_model(model, data, models_dir, cfg.paths.prepared_dir)
+        lambda: export_serving_model(model, data, models_dir, cfg.paths.prepared_dir, best)
     )
     run, tracker = start_tracking(cfg, export, data.frames)
     if tracker is not None:
@@ -128,13 +130,18 @@ def optimized_value(summary, name):
     return None if name is None else summary["best"][name]
 
 
-def export_serving_model(model, data, models_dir, prepared_dir):
+def export_serving_model(model, data, models_dir, prepared_dir, checkpoint=None):
     """Save the string-input serving model and the department names beside it.
+
+    The served model is the best checkpoint when there is one: the model ``evaluate`` scores and
+    registers, whatever the weights at the end of training (early stopping may not restore).
 
     Returns:
         A :class:`ServingExport`, with three validation tickets as the example to log.
     """
     models_dir = Path(models_dir)
+    if checkpoint is not None and Path(checkpoint).exists():
+        model = keras.saving.load_model(checkpoint, safe_mode=True)
     serving = build_serving_model(model, data.vectorizer)
     serving.save(models_dir / "serving.keras")
     departments = Path(prepared_dir) / schema.VOCABULARY_FILES[schema.DEPARTMENT]

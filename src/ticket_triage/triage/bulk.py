@@ -2,9 +2,10 @@
 
 For every usable ticket the output (CSV or Parquet, by the suffix of ``predict.output``) holds one
 row: ``ticket_id``, ``department`` and ``department_probability``, the runner-up departments
-with theirs, ``priority`` and ``priority_band`` (``triage.priority_bands``). Rows that cannot be
-used go to ``<output>.rejects.csv`` with their reason, and ``<output>.report.json`` adds it up:
-``rows_in == rows_predicted + rows_rejected``. Memory stays bounded by ``predict.chunk_size``.
+with theirs, ``priority`` and ``priority_band`` (``triage.priority_bands``). Rows that cannot
+be used go to ``<output stem>.rejects.csv`` with their reason, and ``<output stem>.report.json``
+adds it up: ``rows_in == rows_predicted + rows_rejected``. Memory stays bounded by
+``predict.chunk_size``.
 
 Example:
     python -m pipelines.predict data=csv data.path=exports/new.csv predict.output=triaged.parquet
@@ -22,7 +23,7 @@ from tqdm import tqdm
 from ticket_triage.data import clean, ingest, schema
 from ticket_triage.triage.inputs import serving_inputs
 from ticket_triage.triage.labels import PriorityBands, label_outputs
-from ticket_triage.triage.sources import known_size, ticket_chunks
+from ticket_triage.triage.sources import check_source, known_size, ticket_chunks
 from ticket_triage.triage.table_writer import TableWriter, check_output
 
 log = logging.getLogger(__name__)
@@ -44,7 +45,8 @@ def triage_export(cfg):
     """Run the stage for a resolved ``conf/predict.yaml``; return the report it writes."""
     settings = cfg.predict
     output = Path(settings.output)
-    check_output(output, "predict.output")  # before a model is loaded
+    check_output(output, "predict.output")  # mistakes first: loading a model takes seconds
+    check_source(cfg.data)
     bands = PriorityBands(cfg.triage.priority_bands)
     started = time.perf_counter()
 
@@ -55,7 +57,9 @@ def triage_export(cfg):
     )
     log.info("triaging %s with %s", _source_name(cfg.data), predictor.source)
     rejects_file = output.with_name(f"{output.stem}.rejects.csv")
-    rejects_file.unlink(missing_ok=True)
+    report_file = output.with_name(f"{output.stem}.report.json")
+    for stale in (output, rejects_file, report_file):  # an earlier run's, which this replaces
+        stale.unlink(missing_ok=True)
     counts = {"rows_in": 0, "rows_predicted": 0, "rows_rejected": 0}
     reasons, departments, bands_seen = Counter(), Counter(), Counter()
     progress = tqdm(total=known_size(cfg.data), unit=" tickets", desc="predict", disable=None)
@@ -94,7 +98,7 @@ def triage_export(cfg):
         "departments": dict(departments.most_common()),
         "priority_bands": {name: bands_seen[name] for name in bands.names if bands_seen[name]},
     }
-    output.with_name(f"{output.stem}.report.json").write_text(json.dumps(report, indent=2) + "\n")
+    report_file.write_text(json.dumps(report, indent=2) + "\n")
     log.info(
         "%d tickets triaged into %s, %d rejected, in %.1f s (%.0f tickets/s)",
         counts["rows_predicted"],

@@ -1,9 +1,9 @@
 """Tickets (schema columns) -> the string inputs of the Keras serving model. No TensorFlow.
 
 The serving model takes ``title``, ``text_body`` and ``tags`` as ``(n, 1)`` string arrays, tags
-joined by ``TAG_SEPARATOR``, exactly as the training pipeline feeds the vectorizer; every caller
-(the input example logged with the model, bulk ``predict``, the served MLflow model) builds them
-here.
+joined by ``TAG_SEPARATOR``, exactly as the training pipeline feeds the vectorizer. The input
+example logged with the model and bulk ``predict`` build them here from prepared tickets; the
+served MLflow model builds them from request rows (``mlflow_model.request_inputs``).
 
 Example:
     >>> frame = pd.DataFrame({"title": ["Refund"], "body": ["Charged twice"], "tags": [["bill"]]})

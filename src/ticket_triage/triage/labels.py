@@ -39,9 +39,11 @@ class PriorityBands:
         self.lowest = np.array([low for _, low in ordered], dtype="float64")
 
     def of(self, scores):
-        """The band of each score (scores below 0 fall in the lowest band)."""
-        index = np.searchsorted(self.lowest, np.asarray(scores, "float64"), side="right") - 1
-        return np.asarray(self.names, dtype=object)[np.clip(index, 0, None)]
+        """The band of each score (below 0: the lowest band; not a number: ``None``)."""
+        scores = np.asarray(scores, "float64")
+        index = np.searchsorted(self.lowest, scores, side="right") - 1
+        bands = np.asarray(self.names, dtype=object)[np.clip(index, 0, None)]
+        return np.where(np.isnan(scores), None, bands)
 
     def to_dict(self):
         return dict(zip(self.names, self.lowest.tolist(), strict=True))

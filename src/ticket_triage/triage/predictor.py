@@ -115,22 +115,29 @@ class Predictor:
 
         One ``tf.data`` pipeline runs over all of them: while the model works on one item's
         batches, a ``tf.data`` thread already pulls (reads, cleans) and batches the next, so both
-        cores stay busy across item boundaries. An item without tickets yields ``{}``.
+        cores stay busy across item boundaries. An item without tickets yields ``{}``. An error
+        raised while pulling the items is raised here, after the items before it.
 
         Example:
             >>> items = ((chunk, serving_inputs(chunk.tickets, names)) for chunk in chunks)
             >>> for chunk, outputs in predictor.stream(items):                 # doctest: +SKIP
             ...     write(chunk, outputs)
         """
-        keys = collections.deque()  # filled by the tf.data thread, emptied here, in order
+        pending = collections.deque()  # (key, size): filled by the tf.data thread, emptied here
+        failure = []  # what the tf.data thread raised: TensorFlow would turn it into its own error
 
         def batches():
-            for index, (key, inputs) in enumerate(items):
-                keys.append(key)
-                size = len(next(iter(inputs.values())))
-                for start in range(0, size, self.batch_size):
-                    end = start + self.batch_size
-                    yield index, {name: value[start:end] for name, value in inputs.items()}
+            try:
+                for index, (key, inputs) in enumerate(items):
+                    size = len(next(iter(inputs.values())))
+                    pending.append((key, size))
+                    if size == 0:  # one blank ticket keeps the item flowing; its answer is dropped
+                        inputs = {name: np.full((1, 1), "", object) for name in inputs}
+                    for start in range(0, max(size, 1), self.batch_size):
+                        end = start + self.batch_size
+                        yield index, {name: value[start:end] for name, value in inputs.items()}
+            except Exception as error:  # re-raised below, as itself: a DataError stays one line
+                failure.append(error)
 
         strings = {name: tf.TensorSpec([None, 1], tf.string) for name in self.input_names}
         signature = (tf.TensorSpec([], tf.int64), strings)
@@ -146,12 +153,18 @@ class Predictor:
         finished, parts = 0, []
         for index, batch in outputs:
             while finished < int(index):  # every item before this batch's item is complete
-                yield keys.popleft(), _joined(parts)
+                yield _answer(pending.popleft(), parts)
                 finished, parts = finished + 1, []
             parts.append(batch)
-        while keys:
-            yield keys.popleft(), _joined(parts)
-            parts = []
+        if pending:
+            yield _answer(pending.popleft(), parts)
+        if failure:
+            raise failure[0]
+
+
+def _answer(item, parts):
+    key, size = item
+    return key, _joined(parts) if size else {}
 
 
 def _joined(parts):

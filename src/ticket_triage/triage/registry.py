@@ -9,8 +9,10 @@ registers) and its test metrics. The new version carries the test metrics as tag
 
 import logging
 
+from filelock import FileLock
+
 from ticket_triage.evaluation.summary import flat_test_metrics
-from ticket_triage.tracking.store import fluent_tracking_uri, retrying
+from ticket_triage.tracking.store import fluent_tracking_uri, lock_path, retrying
 from ticket_triage.triage.promotion import decide
 
 log = logging.getLogger(__name__)
@@ -19,7 +21,7 @@ PROMOTION_TAG = "promotion"
 
 
 def register_and_promote(run, metrics, settings, metric):
-    """Register ``run``'s labeled model and maybe make it champion; return the ``Verdict``.
+    """Register ``run``'s labeled model and make it champion if it wins.
 
     Args:
         run: the training run (``tracking.runs.TrackedRun``) with the ``model_uri`` it logged.
@@ -29,7 +31,7 @@ def register_and_promote(run, metrics, settings, metric):
         metric: the ``promotion.PromotionMetric`` to compare on.
 
     Returns:
-        ``(version, verdict)``, or ``None`` when nothing was registered.
+        ``(version number, promotion.Verdict)``, or ``None`` when nothing was registered.
     """
     name = settings.registered_model_name
     if not name:
@@ -46,19 +48,24 @@ def register_and_promote(run, metrics, settings, metric):
             name,
             run.model_uri,
             run.run_id,
-            {key: f"{value:.6g}" for key, value in flat.items()},
+            {key: repr(float(value)) for key, value in flat.items()},  # exact: ties stay ties
             model_id=run.model_uri.removeprefix("models:/"),
         )
-    champion = _champion_value(client, name, settings.champion_alias, f"test_{metric.name}")
-    verdict = decide(
-        metric,
-        candidate=flat[f"test_{metric.name}"],
-        baseline=flat[f"test_linear_baseline_{metric.name}"],
-        champion=champion,
-    )
-    retrying(client.set_model_version_tag, name, version.version, PROMOTION_TAG, verdict.reason)
-    if verdict.promote:
-        retrying(client.set_registered_model_alias, name, settings.champion_alias, version.version)
+    # Read the champion, decide and move the alias as one step: two evaluates at once on this
+    # machine must not both promote over the same champion.
+    with FileLock(str(lock_path(run.tracking_uri)), timeout=300):
+        champion = _champion_value(client, name, settings.champion_alias, f"test_{metric.name}")
+        verdict = decide(
+            metric,
+            candidate=flat[f"test_{metric.name}"],
+            baseline=flat[f"test_linear_baseline_{metric.name}"],
+            champion=champion,
+        )
+        retrying(client.set_model_version_tag, name, version.version, PROMOTION_TAG, verdict.reason)
+        if verdict.promote:
+            retrying(
+                client.set_registered_model_alias, name, settings.champion_alias, version.version
+            )
     log.info(
         "model registry: %s version %s %s: %s",
         name,

@@ -36,13 +36,22 @@ def ticket_chunks(data, chunk_size, seed=0):
         chunk_size: records per chunk.
         seed: the synthetic generator's seed (each chunk draws its own stream from it).
     """
+    check_source(data)
     if data.source == "synthetic":
         return _synthetic(data, chunk_size, seed)
+    return _file(data, chunk_size)
+
+
+def check_source(data):
+    """Raise the ``DataError`` a bad source would raise later, before anything slow starts."""
+    if data.source == "synthetic":
+        return
     if data.source != "file":
         raise schema.DataError(f"data.source = '{data.source}' is not one of synthetic, file")
     if not data.get("path"):
         raise schema.DataError("data.path is not set: point it at a CSV, Parquet or JSONL export")
-    return _file(data, chunk_size)
+    if not Path(data.path).is_file():
+        raise schema.DataError(f"cannot read {data.path}: no such file")
 
 
 def known_size(data):
@@ -50,10 +59,10 @@ def known_size(data):
     if data.source == "synthetic":
         return data.num_tickets
     path = Path(data.path)
-    if ingest.FORMATS.get(path.suffix.lower()) == "parquet" and path.is_file():
+    if ingest.FORMATS.get(path.suffix.lower()) == "parquet":
         import pyarrow.parquet as pq
 
-        rows = pq.ParquetFile(path).metadata.num_rows
+        rows = pq.read_metadata(path).num_rows
         return min(rows, data.num_tickets) if data.num_tickets else rows
     return data.num_tickets
 

@@ -31,8 +31,7 @@ class TableWriter:
     def __init__(self, path, key="predict.output"):
         self.path = Path(path)
         self.kind = check_output(self.path, key)
-        self.rows = 0
-        self._writer = None
+        self._writer = self._schema = None
 
     def write(self, frame):
         table = pa.Table.from_pandas(frame, preserve_index=False)
@@ -42,9 +41,8 @@ class TableWriter:
                 self._writer = pq.ParquetWriter(self.path, table.schema)
             else:
                 self._writer = pa_csv.CSVWriter(self.path, table.schema)
-            self.schema = table.schema
-        self._writer.write_table(table.cast(self.schema))
-        self.rows += len(frame)
+            self._schema = table.schema
+        self._writer.write_table(table.cast(self._schema))
 
     def close(self):
         if self._writer is not None:
