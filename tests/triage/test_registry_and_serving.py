@@ -223,3 +223,29 @@ def test_a_malformed_request_gets_a_4xx_and_the_server_keeps_serving(served):
     assert 400 <= status < 500 and answer["message"]
     status, answer = post(url, {"dataframe_records": [{"title": "Refund", "body": "Twice"}]})
     assert status == 200 and len(answer["predictions"]) == 1
+
+
+def test_predict_takes_the_champion_from_the_registry(served, prepared_dir, tmp_path):
+    """`predict.model_uri=models:/...@champion` triages with the registered model."""
+    from ticket_triage.triage.bulk import triage_export
+
+    _, run = served
+    tickets = pd.read_parquet(prepared_dir / "test.parquet").head(30)
+    tickets.assign(tags=tickets["tags"].map(",".join)).to_parquet(tmp_path / "export.parquet")
+    report = triage_export(
+        compose_config(
+            "predict",
+            [
+                "data=csv",
+                f"data.path={tmp_path}/export.parquet",
+                f"predict.output={tmp_path}/triaged.parquet",
+                "predict.model_uri=models:/served@champion",
+                f"predict.tracking_uri={run.tracking_uri}",
+            ],
+        )
+    )
+    assert report["model"] == "models:/served@champion" and report["rows_predicted"] == 30
+    triaged = pd.read_parquet(tmp_path / "triaged.parquet")
+    departments = (prepared_dir / "departments.txt").read_text().split()
+    assert triaged["ticket_id"].tolist() == tickets["ticket_id"].tolist()
+    assert set(triaged["department"]) <= set(departments)
