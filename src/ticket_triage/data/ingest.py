@@ -14,6 +14,7 @@ Example:
     ...                     source="tickets.csv")                              # doctest: +SKIP
 """
 
+import contextlib
 import difflib
 import json
 import re
@@ -69,25 +70,16 @@ def read_export(path, file_format="auto", limit=None, csv_separator="auto", enco
     """
     path = Path(path)
     kind = _format_of(path, file_format)
-    if not path.is_file():
-        raise schema.DataError(f"cannot read {path}: no such file")
-    used_encoding = used_separator = None
-    try:
+    with _unreadable_as_data_error(path, kind):
+        used_encoding, used_separator = _text_settings(path, kind, csv_separator, encoding)
         if kind == "parquet":  # typed columns: no encoding, no separator
             records = pd.read_parquet(path)
             records = records.head(limit) if limit else records
             malformed = _malformed([])
+        elif kind == "csv":
+            records, malformed = _read_csv(path, limit, used_separator, used_encoding)
         else:
-            used_encoding = encodings.resolve_encoding(path, encoding)
-            if kind == "csv":
-                used_separator = separators.resolve_separator(path, csv_separator, used_encoding)
-                records, malformed = _read_csv(path, limit, used_separator, used_encoding)
-            else:
-                records, malformed = _read_jsonl(path, limit, used_encoding)
-    except schema.DataError:
-        raise
-    except Exception as error:  # every reader has its own exception types; all mean "unreadable"
-        raise schema.DataError(f"cannot read {path} as {kind}: {error}") from error
+            records, malformed = _read_jsonl(path, limit, used_encoding)
     if records.empty and malformed.empty:
         raise schema.DataError(f"{path} holds no records")
     if kind == "csv" and len(records.columns) == 1:
@@ -107,29 +99,43 @@ def iter_export(path, chunk_size, file_format="auto", csv_separator="auto", enco
     """
     path = Path(path)
     kind = _format_of(path, file_format)
-    if not path.is_file():
-        raise schema.DataError(f"cannot read {path}: no such file")
-    used_encoding = used_separator = None
     rows = 0
-    try:
+    with _unreadable_as_data_error(path, kind):
+        used_encoding, used_separator = _text_settings(path, kind, csv_separator, encoding)
         if kind == "parquet":
             chunks = _parquet_chunks(path, chunk_size)
+        elif kind == "csv":
+            chunks = _csv_chunks(path, chunk_size, used_separator, used_encoding)
         else:
-            used_encoding = encodings.resolve_encoding(path, encoding)
-            if kind == "csv":
-                used_separator = separators.resolve_separator(path, csv_separator, used_encoding)
-                chunks = _csv_chunks(path, chunk_size, used_separator, used_encoding)
-            else:
-                chunks = _jsonl_chunks(path, chunk_size, used_encoding)
+            chunks = _jsonl_chunks(path, chunk_size, used_encoding)
         for records, malformed in chunks:
             if kind == "csv" and rows == 0 and len(records.columns) == 1:
                 _check_single_column(path, str(records.columns[0]), used_separator)
             records.insert(0, ROW, range(rows + 1, rows + len(records) + 1))
             rows += len(records)
             yield Export(records, malformed, used_encoding, used_separator)
+
+
+def _text_settings(path, kind, csv_separator, encoding):
+    """``(encoding, separator)`` to read ``path`` with (``None`` where one does not apply)."""
+    if not path.is_file():
+        raise schema.DataError(f"cannot read {path}: no such file")
+    if kind == "parquet":
+        return None, None
+    used_encoding = encodings.resolve_encoding(path, encoding)
+    if kind != "csv":
+        return used_encoding, None
+    return used_encoding, separators.resolve_separator(path, csv_separator, used_encoding)
+
+
+@contextlib.contextmanager
+def _unreadable_as_data_error(path, kind):
+    """Every reader has its own exception types; all mean "unreadable": one ``DataError``."""
+    try:
+        yield
     except schema.DataError:
         raise
-    except Exception as error:  # every reader has its own exception types; all mean "unreadable"
+    except Exception as error:
         raise schema.DataError(f"cannot read {path} as {kind}: {error}") from error
 
 
