@@ -1,6 +1,8 @@
 """Helpers the Hydra entry points share: one clear message for user mistakes, per-job paths."""
 
 import contextlib
+import hashlib
+import re
 import sys
 from pathlib import Path
 
@@ -35,8 +37,13 @@ def per_job_paths(cfg):
     """In a Hydra multirun, move ``paths.models_dir`` and ``paths.reports_dir`` into the job's
     own output folder, so parallel jobs never overwrite each other's models; otherwise ``cfg``.
 
+    Each job's backups go to a folder of ``paths.backup_dir`` named after the job's overrides,
+    not its output folder (a new one per launch): so running a sweep again after a crash lets
+    every job resume its own training.
+
     Example: job 3 of ``python -m pipelines.train -m seed=1,2,3,4`` writes
-    ``multirun/<date>/<time>/3/models/best.keras``.
+    ``multirun/<date>/<time>/3/models/best.keras``, and backs up to
+    ``models-backup/seed=4-<hash>``.
     """
     from ticket_triage.tracking.context import hydra_launch
 
@@ -48,4 +55,13 @@ def per_job_paths(cfg):
     cfg = OmegaConf.create(OmegaConf.to_container(cfg, resolve=True))
     cfg.paths.models_dir = str(job_dir / Path(cfg.paths.models_dir).name)
     cfg.paths.reports_dir = str(job_dir / Path(cfg.paths.reports_dir).name)
+    cfg.paths.backup_dir = str(Path(cfg.paths.backup_dir) / _job_folder(HydraConfig.get().job))
     return cfg
+
+
+def _job_folder(job):
+    """A folder name for a sweep job: its overrides (readable, cut short) and their hash."""
+    overrides = job.override_dirname or "defaults"
+    digest = hashlib.sha1(overrides.encode()).hexdigest()[:10]
+    readable = re.sub(r"[^A-Za-z0-9=.,_-]+", "_", overrides)[:60]
+    return f"{readable}-{digest}"

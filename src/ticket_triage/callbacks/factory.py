@@ -8,7 +8,8 @@ TensorBoard and LossHistory write into folders of their own, emptied when the ca
 built: TensorBoard adds an event file per run beside the old ones, LossHistory would leave plots
 of epochs a shorter run never reaches, and the MLflow callback logs both folders whole. So after
 a run they hold that run's logs only, as every other file in ``models/`` does; earlier runs'
-logs live on in their MLflow runs.
+logs live on in their MLflow runs. A resumed run (``resume``) keeps them: they are the logs of
+the run it continues.
 """
 
 import shutil
@@ -21,7 +22,7 @@ from ticket_triage.callbacks.throughput import Throughput
 from ticket_triage.errors import ConfigError
 
 
-def build_callbacks(cfg, models_dir, batch_size, num_samples):
+def build_callbacks(cfg, models_dir, batch_size, num_samples, resuming=False):
     """The enabled callbacks, writing under ``models_dir``.
 
     Args:
@@ -29,8 +30,13 @@ def build_callbacks(cfg, models_dir, batch_size, num_samples):
         models_dir: folder for the checkpoint, CSV log, TensorBoard logs and loss plots.
         batch_size: training batch size (LossHistory needs it).
         num_samples: training samples per epoch (LossHistory and Throughput need it).
+        resuming: a resumed run keeps the log folders of the run it continues.
     """
     out = Path(models_dir)
+
+    def logs_folder(dirname):
+        return out / dirname if resuming else fresh_folder(out, dirname)
+
     callbacks = [Throughput(num_samples)]  # first, so later callbacks see its epoch log
     if cfg.checkpoint.enabled:
         callbacks.append(
@@ -67,7 +73,7 @@ def build_callbacks(cfg, models_dir, batch_size, num_samples):
     if cfg.tensorboard.enabled:
         callbacks.append(
             keras.callbacks.TensorBoard(
-                log_dir=str(fresh_folder(out, cfg.tensorboard.dirname)),
+                log_dir=str(logs_folder(cfg.tensorboard.dirname)),
                 histogram_freq=cfg.tensorboard.histogram_freq,
                 write_graph=cfg.tensorboard.write_graph,
                 update_freq="epoch",
@@ -75,7 +81,7 @@ def build_callbacks(cfg, models_dir, batch_size, num_samples):
         )
     if cfg.loss_history.enabled:
         callbacks.append(
-            LossHistory(fresh_folder(out, cfg.loss_history.dirname), batch_size, num_samples)
+            LossHistory(logs_folder(cfg.loss_history.dirname), batch_size, num_samples)
         )
     return callbacks
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import keras
 import matplotlib
+import numpy as np
 
 matplotlib.use("Agg")  # files only: no display needed
 import matplotlib.pyplot as plt
@@ -35,6 +36,7 @@ class LossHistory(keras.callbacks.Callback):
         self.per_batch_losses = []  # (epoch, batch, loss)
         self._epoch = 0
         self._previous_mean = 0.0
+        self._resumed_mean = None  # the running mean of a partly done epoch, after a resume
 
     def on_train_begin(self, logs=None):
         self.out_dir.mkdir(parents=True, exist_ok=True)
@@ -42,7 +44,8 @@ class LossHistory(keras.callbacks.Callback):
 
     def on_epoch_begin(self, epoch, logs=None):
         self._epoch = epoch
-        self._previous_mean = 0.0
+        self._previous_mean = self._resumed_mean or 0.0
+        self._resumed_mean = None
 
     def on_train_batch_end(self, batch, logs=None):
         mean = float(logs["loss"])
@@ -66,6 +69,23 @@ class LossHistory(keras.callbacks.Callback):
         figure.tight_layout()
         figure.savefig(self.out_dir / f"epoch_{epoch + 1:03d}.png", dpi=100)
         plt.close(figure)
+
+    def get_state(self):
+        """For a backup (``resume``): the losses so far and the epoch's running mean."""
+        table = np.asarray(self.per_batch_losses, np.float64).reshape(-1, 3)
+        return {
+            "epochs": table[:, 0].astype(np.int64),
+            "batches": table[:, 1].astype(np.int64),
+            "losses": table[:, 2],
+            "previous_mean": self._previous_mean,
+        }
+
+    def set_state(self, state):
+        self.per_batch_losses = [
+            (int(e), int(b), float(loss))
+            for e, b, loss in zip(state["epochs"], state["batches"], state["losses"], strict=True)
+        ]
+        self._resumed_mean = state["previous_mean"]
 
     def _write_csv(self):
         with (self.out_dir / "per_batch_losses.csv").open("w", newline="") as handle:

@@ -19,9 +19,11 @@ class Throughput(keras.callbacks.Callback):
         self.seconds = []  # training seconds of each epoch
         self._started = None
         self._stopped = None
+        self._resumed_seconds = 0.0  # training time of a partly done epoch, after a resume
 
     def on_epoch_begin(self, epoch, logs=None):
-        self._started, self._stopped = time.perf_counter(), None
+        self._started, self._stopped = time.perf_counter() - self._resumed_seconds, None
+        self._resumed_seconds = 0.0
 
     def on_test_begin(self, logs=None):
         if self._started is not None and self._stopped is None:
@@ -33,6 +35,15 @@ class Throughput(keras.callbacks.Callback):
         if logs is not None:
             logs["tickets_per_second"] = self.num_samples / self.seconds[-1]
         self._started = None
+
+    def get_state(self):
+        """For a backup (``resume``): past epochs' seconds and the current epoch's so far."""
+        running = time.perf_counter() - self._started if self._started is not None else 0.0
+        return {"seconds": list(self.seconds), "running": running}
+
+    def set_state(self, state):
+        self.seconds = list(state["seconds"])
+        self._resumed_seconds = state["running"]
 
     @property
     def tickets_per_second(self):

@@ -110,7 +110,7 @@ class TicketData:
     def steps(self, split):
         return -(-self.size(split) // self.batch_size)
 
-    def dataset(self, split, heads, epochs=1, named_targets=True, weighted=False):
+    def dataset(self, split, heads, epochs=1, named_targets=True, weighted=False, start=None):
         """Batches of ``split`` for a model with ``heads``; targets as a dict of heads, or (with
         ``named_targets=False``) the one head's tensor, for a single-output model. With
         ``weighted``, batches are ``(inputs, targets, sample_weights)``: the department head's
@@ -121,6 +121,10 @@ class TicketData:
         opened: so ``fit()`` and the hand-written loops see the very same batches. Ask for all
         ``epochs`` at once and take ``steps(split)`` batches per epoch from one iterator (with
         ``fit()``: ``steps_per_epoch``). Other splits come in file order, once.
+
+        ``start`` (a ``resume.position.Position``) begins the train split at that epoch and
+        batch, for a resumed run: the consumed batches are skipped as row indices, before any
+        text is vectorised, so skipping costs next to nothing.
         """
         frame = self.frames[split]
         columns = {
@@ -136,8 +140,11 @@ class TicketData:
                 columns[label] = frame[label].to_numpy(str)
         columns = {name: tf.constant(values) for name, values in columns.items()}
         if split == "train":
-            order = tf.data.Dataset.range(epochs).flat_map(
-                lambda epoch: self._epoch_order(len(frame), epoch)
+            first_epoch, first_batch = (start.epoch, start.batch) if start else (0, 0)
+            order = (
+                tf.data.Dataset.range(first_epoch, epochs)
+                .flat_map(lambda epoch: self._epoch_order(len(frame), epoch))
+                .skip(first_batch)
             )
         else:
             order = tf.data.Dataset.range(len(frame)).batch(self.batch_size)

@@ -6,7 +6,8 @@
     train_step  ``fit()`` driving an overridden ``train_step``/``test_step`` (7.4.5)
 
 Each ``train_with_*`` function takes ``(model, data, objectives, optimizer, callbacks, epochs,
-loop_cfg)`` and returns the ``keras.callbacks.History``.
+loop_cfg, plan=None)`` and returns the ``keras.callbacks.History``; ``plan`` (a
+``resume.plan.ResumePlan``) turns on backups and resumes from one.
 """
 
 from ticket_triage.loops.custom_step import train_with_train_step

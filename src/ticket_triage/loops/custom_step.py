@@ -87,11 +87,13 @@ class TrainStepModel(keras.Model):
         self.inner.save(filepath, overwrite=overwrite, **kwargs)
 
 
-def train_with_train_step(model, data, objectives, optimizer, callbacks, epochs, loop_cfg):
+def train_with_train_step(
+    model, data, objectives, optimizer, callbacks, epochs, loop_cfg, plan=None
+):
     """Wrap ``model`` in ``TrainStepModel`` and ``fit`` it."""
     wrapper = TrainStepModel(
         model, objectives, variant=loop_cfg.variant, name=f"train_step_{model.name}"
     )
     compile_args = objectives.compile_args() if loop_cfg.variant == "compiled" else {}
     wrapper.compile(optimizer=optimizer, **compile_args)
-    return fit_compiled(wrapper, data, objectives, callbacks, epochs, loop_cfg.verbose)
+    return fit_compiled(wrapper, data, objectives, callbacks, epochs, loop_cfg.verbose, plan)

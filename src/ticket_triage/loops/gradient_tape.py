@@ -6,6 +6,9 @@ trackers (``keras.metrics.Mean``) and head metrics are reset at the start of eve
 evaluation step runs the model with ``training=False``. ``graph`` wraps the same two step
 functions in ``tf.function``; nothing else differs.
 
+A resumed run (``plan``, see ``resume``) starts at the backup's epoch and batch: the data skips
+the consumed batches, and the callback list restores the state before the first step.
+
 The callbacks are driven by hand, in the order ``fit()`` uses, so checkpointing, early stopping
 (``model.stop_training``), learning-rate reduction (``model.optimizer``), CSV logging,
 TensorBoard and the progress bar behave as they do under ``fit()``.
@@ -13,21 +16,26 @@ TensorBoard and the progress bar behave as they do under ``fit()``.
 
 import tensorflow as tf
 
-from ticket_triage.loops.callback_list import history_of, make_callback_list
 from ticket_triage.objectives import MetricSet
+from ticket_triage.resume.callback_list import BackedUpCallbackList, TrainingState
+from ticket_triage.resume.position import Position
 
 
-def train_with_eager_loop(model, data, objectives, optimizer, callbacks, epochs, loop_cfg):
+def train_with_eager_loop(
+    model, data, objectives, optimizer, callbacks, epochs, loop_cfg, plan=None
+):
     """The GradientTape loop, executed eagerly, op by op."""
-    return _train(model, data, objectives, optimizer, callbacks, epochs, loop_cfg, graph=False)
+    return _train(model, data, objectives, optimizer, callbacks, epochs, loop_cfg, plan, False)
 
 
-def train_with_graph_loop(model, data, objectives, optimizer, callbacks, epochs, loop_cfg):
+def train_with_graph_loop(
+    model, data, objectives, optimizer, callbacks, epochs, loop_cfg, plan=None
+):
     """The same loop with ``tf.function``-compiled steps."""
-    return _train(model, data, objectives, optimizer, callbacks, epochs, loop_cfg, graph=True)
+    return _train(model, data, objectives, optimizer, callbacks, epochs, loop_cfg, plan, True)
 
 
-def _train(model, data, objectives, optimizer, callbacks, epochs, loop_cfg, graph):
+def _train(model, data, objectives, optimizer, callbacks, epochs, loop_cfg, plan, graph):
     model.compile(optimizer=optimizer)  # no loss: it only attaches the optimizer for callbacks
     train_metrics, val_metrics = MetricSet(objectives), MetricSet(objectives)
 
@@ -53,20 +61,29 @@ def _train(model, data, objectives, optimizer, callbacks, epochs, loop_cfg, grap
         test_step = tf.function(test_step, reduce_retracing=True)
         model.train_function = train_step  # lets TensorBoard write the traced training graph
 
-    callback_list = make_callback_list(
-        callbacks, model, epochs, data.steps("train"), loop_cfg.verbose
+    state = TrainingState(
+        model,
+        optimizer,
+        metric_variables=lambda: [v for m in train_metrics.metrics for v in m.variables],
+        build=lambda: optimizer.built or optimizer.build(model.trainable_variables),
     )
+    callback_list = BackedUpCallbackList(
+        callbacks, state, plan, epochs, data.steps("train"), loop_cfg.verbose
+    )
+    start = plan.start if plan else Position()
     batches = iter(
-        data.dataset("train", objectives.heads, epochs, objectives.named_outputs, weighted=True)
+        data.dataset(
+            "train", objectives.heads, epochs, objectives.named_outputs, weighted=True, start=start
+        )
     )
     val_data = data.dataset("val", objectives.heads, named_targets=objectives.named_outputs)
     model.stop_training = False
-    callback_list.on_train_begin()
+    callback_list.on_train_begin()  # on resume: weights, optimizer, callbacks come back here
     epoch_logs = {}
-    for epoch in range(epochs):
+    for epoch in start.remaining_epochs(epochs):
         train_metrics.reset()
-        callback_list.on_epoch_begin(epoch)
-        for step in range(data.steps("train")):
+        callback_list.on_epoch_begin(epoch)  # ...and the partly done epoch's running metrics
+        for step in range(start.first_batch(epoch), data.steps("train")):
             inputs, targets, sample_weights = next(batches)
             callback_list.on_train_batch_begin(step)
             logs = train_step(inputs, targets, sample_weights)
@@ -86,7 +103,7 @@ def _train(model, data, objectives, optimizer, callbacks, epochs, loop_cfg, grap
         if model.stop_training:
             break
     callback_list.on_train_end(epoch_logs)
-    return history_of(callback_list)
+    return callback_list.history
 
 
 def _evaluate(val_data, test_step, val_metrics, callback_list):

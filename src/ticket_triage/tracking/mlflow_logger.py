@@ -14,6 +14,12 @@ too. It records:
   department names and priority bands out), whose URI is saved in ``models/mlflow_run.json`` for
   ``evaluate`` to register, and ``keras_model``, the raw Keras serving model (arrays out).
 
+Metrics wait in ``pending`` until ``flush``, which the callback list calls right after each
+backup (``resume``): so what MLflow has is always covered by a backup, and a run resumed from
+one logs no step twice. A resumed run (``resumed=True``) continues the same MLflow run: params,
+config and datasets are already there, and pending metrics that did reach MLflow before the
+crash are not sent again.
+
 Ending the run is not its job: Keras skips ``on_train_end`` when training raises, so
 ``tracking.ending.tracked_run`` around the training call ends it, however training ends.
 A store that fails mid-run costs one warning: logging stops, training and checkpoints go on.
@@ -29,6 +35,8 @@ from ticket_triage.tracking import params as mlflow_params
 from ticket_triage.tracking import store
 
 log = logging.getLogger(__name__)
+
+METRICS_PER_BATCH = 1000  # MLflow's limit for one log_batch call
 
 
 class MlflowLogger(keras.callbacks.Callback):
@@ -48,6 +56,7 @@ class MlflowLogger(keras.callbacks.Callback):
         code_paths: this package's source, shipped with the model so it loads anywhere.
         custom_objects: the registered classes the model needs to deserialise.
         log_every_n_batches: also log batch metrics every N batches (0: never).
+        resumed: the run continues an interrupted training's run.
     """
 
     def __init__(
@@ -64,6 +73,7 @@ class MlflowLogger(keras.callbacks.Callback):
         code_paths=(),
         custom_objects=None,
         log_every_n_batches=0,
+        resumed=False,
     ):
         super().__init__()
         self.run = run
@@ -78,12 +88,16 @@ class MlflowLogger(keras.callbacks.Callback):
         self.code_paths = list(code_paths)
         self.custom_objects = custom_objects
         self.log_every_n_batches = log_every_n_batches
+        self.resumed = resumed
+        self.pending = []  # (name, value, step) not yet sent: see flush
         self.client = run.client
         self.failed = False
         self._checkpoint_mtime = None
         self._epoch = 0
 
     def on_train_begin(self, logs=None):
+        if self.resumed:
+            return
         for batch in mlflow_params.batches(self.run_params):
             self._safely(self._log_params, batch)
         self._safely(self.client.log_text, self.run.run_id, self.config_yaml, "config.yaml")
@@ -99,14 +113,12 @@ class MlflowLogger(keras.callbacks.Callback):
     def on_train_batch_end(self, batch, logs=None):
         if self.log_every_n_batches and (batch + 1) % self.log_every_n_batches == 0:
             step = self._epoch * (self.params.get("steps") or 0) + batch  # Keras's params
-            self._safely(
-                self._log_metrics, {f"batch_{k}": v for k, v in (logs or {}).items()}, step
-            )
+            self._add({f"batch_{k}": v for k, v in (logs or {}).items()}, step)
 
     def on_epoch_end(self, epoch, logs=None):
         metrics = dict(logs or {})
         metrics.setdefault("learning_rate", float(self.model.optimizer.learning_rate))
-        self._safely(self._log_metrics, metrics, epoch)
+        self._add(metrics, epoch)
         if self.checkpoint.exists() and self.checkpoint.stat().st_mtime != self._checkpoint_mtime:
             self._checkpoint_mtime = self.checkpoint.stat().st_mtime
             self._safely(
@@ -114,6 +126,7 @@ class MlflowLogger(keras.callbacks.Callback):
             )
 
     def on_train_end(self, logs=None):
+        self.flush()
         for name, folder in (
             ("history.csv", None),
             ("loss_history", "loss_history"),
@@ -126,6 +139,28 @@ class MlflowLogger(keras.callbacks.Callback):
                 self._safely(self.client.log_artifact, self.run.run_id, str(path))
         self._safely(self._log_model)
 
+    def flush(self):
+        """Send the pending metrics."""
+        if self.pending:
+            self._safely(self._log_metrics, self.pending)
+            self.pending = []
+
+    def get_state(self):
+        """For a backup: the metrics not sent yet (a crash may come before the next flush)."""
+        return {"pending": [list(entry) for entry in self.pending]}
+
+    def set_state(self, state):
+        """Keep the pending metrics of the backup that MLflow does not have yet."""
+        pending = [tuple(entry) for entry in state["pending"]]
+        logged = {}
+        for name in {name for name, _, _ in pending}:
+            history = self._safely(self.client.get_metric_history, self.run.run_id, name) or []
+            logged[name] = {metric.step for metric in history}
+        self.pending = [entry for entry in pending if entry[2] not in logged[entry[0]]]
+
+    def _add(self, metrics, step):
+        self.pending.extend((name, float(value), step) for name, value in metrics.items())
+
     def _log_params(self, batch):
         from mlflow.entities import Param
 
@@ -133,12 +168,18 @@ class MlflowLogger(keras.callbacks.Callback):
             self.run.run_id, params=[Param(key, value) for key, value in batch.items()]
         )
 
-    def _log_metrics(self, metrics, step):
+    def _log_metrics(self, entries):
         from mlflow.entities import Metric
 
         now = int(time.time() * 1000)
-        entries = [Metric(name, float(value), now, step) for name, value in metrics.items()]
-        self.client.log_batch(self.run.run_id, metrics=entries)
+        for first in range(0, len(entries), METRICS_PER_BATCH):
+            self.client.log_batch(
+                self.run.run_id,
+                metrics=[
+                    Metric(name, value, now, step)
+                    for name, value, step in entries[first : first + METRICS_PER_BATCH]
+                ],
+            )
 
     def _log_model(self):
         import mlflow
@@ -178,9 +219,9 @@ class MlflowLogger(keras.callbacks.Callback):
         Only failures of the store or the network are caught: a bug in what we log still raises.
         """
         if self.failed:
-            return
+            return None
         try:
-            store.retrying(call, *args)
+            return store.retrying(call, *args)
         except store.outage_errors() as error:  # a tracking outage must never stop training
             self.failed = True
             log.warning(

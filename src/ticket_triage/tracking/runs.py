@@ -18,6 +18,7 @@ from filelock import FileLock
 
 from ticket_triage.tracking import store
 from ticket_triage.tracking.context import sweep_id
+from ticket_triage.tracking.ending import END_TAG
 from ticket_triage.tracking.orphans import end_orphaned_runs, process_tags
 
 log = logging.getLogger(__name__)
@@ -71,6 +72,32 @@ def start_training_run(tracking_cfg, tags, run_name, launch):
         "MLflow run %s in experiment '%s' at %s", run.info.run_id, tracking_cfg.experiment, uri
     )
     return TrackedRun(uri, experiment_id, run.info.run_id)
+
+
+def resume_training_run(tracking_cfg, run_id):
+    """Reopen the run of an interrupted training job, or return ``None`` if the store lost it.
+
+    The run becomes RUNNING again and owned by this process; the ``ended_by`` tag that a
+    signal, or the next run's search for orphans, left on it is removed.
+    """
+    from mlflow.exceptions import MlflowException
+
+    client, uri, experiment_id = open_experiment(tracking_cfg)
+    try:
+        run = store.retrying(client.get_run, run_id)
+    except MlflowException:
+        run = None
+    if run is None or run.info.experiment_id != experiment_id:
+        log.warning("MLflow run %s of the backup is gone: this training gets a new run", run_id)
+        return None
+    for key, value in process_tags().items():
+        store.retrying(client.set_tag, run_id, key, value)
+    if END_TAG in run.data.tags:
+        store.retrying(client.delete_tag, run_id, END_TAG)
+    store.retrying(client.update_run, run_id, status="RUNNING")
+    end_orphaned_runs(client, experiment_id)
+    log.info("MLflow run %s continued at %s", run_id, uri)
+    return TrackedRun(uri, experiment_id, run_id)
 
 
 def start_sweep_parent(tracking_cfg, sweep_dir):

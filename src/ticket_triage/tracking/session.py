@@ -15,13 +15,13 @@ import ticket_triage
 from ticket_triage.tracking import context, params
 from ticket_triage.tracking.datasets import split_inputs
 from ticket_triage.tracking.mlflow_logger import MlflowLogger
-from ticket_triage.tracking.runs import TrackedRun, start_training_run
+from ticket_triage.tracking.runs import TrackedRun, resume_training_run, start_training_run
 from ticket_triage.tracking.store import TrackingUnavailable
 
 log = logging.getLogger(__name__)
 
 
-def start_tracking(cfg, serving_model, splits):
+def start_tracking(cfg, serving_model, splits, resume_run_id=None):
     """``(run, callback)`` for a training job, or ``(None, None)`` when tracking is off.
 
     Args:
@@ -29,6 +29,7 @@ def start_tracking(cfg, serving_model, splits):
         serving_model: a function returning the ``training.run.ServingExport``, called once at
             the end of training.
         splits: the prepared splits (name -> DataFrame), logged as the run's datasets.
+        resume_run_id: the run of the interrupted training this one resumes, to continue.
     """
     TrackedRun.forget(cfg.paths.models_dir)  # a run file left by an earlier run is not this run's
     if not cfg.tracking.enabled:
@@ -36,7 +37,9 @@ def start_tracking(cfg, serving_model, splits):
     launch = context.hydra_launch()
     tags = context.run_tags(cfg.loop.name, cfg.model.name, cfg.paths.prepared_dir, launch)
     try:
-        run = start_training_run(cfg.tracking, tags, _run_name(cfg, launch), launch)
+        run = resume_run_id and resume_training_run(cfg.tracking, resume_run_id)
+        resumed = bool(run)
+        run = run or start_training_run(cfg.tracking, tags, _run_name(cfg, launch), launch)
     except TrackingUnavailable as error:
         if not cfg.tracking.optional:
             raise
@@ -61,6 +64,7 @@ def start_tracking(cfg, serving_model, splits):
             if name.startswith("ticket_triage>")
         },
         log_every_n_batches=cfg.tracking.log_every_n_batches,
+        resumed=resumed,
     )
     return run, logger
 

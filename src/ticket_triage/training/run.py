@@ -11,6 +11,10 @@ Outputs (``paths.models_dir`` and ``paths.reports_dir``):
     models/mlflow_run.json          the MLflow run, for evaluate and extract_features
     reports/train_metrics.json      final and best-epoch metrics, throughput
     models/inspection/              summary, layer table, plot_model images
+
+While it runs, the whole training state is backed up in ``paths.backup_dir`` (outside
+``models/``, which DVC removes before a run), so that running the same command again after a
+crash resumes where it stopped (``resume``); a training that ends removes its backups.
 """
 
 import functools
@@ -38,6 +42,7 @@ from ticket_triage.models.inspection import inspect_model
 from ticket_triage.models.serving import build_serving_model
 from ticket_triage.models.spec import TicketSpec, TrainedModelInfo
 from ticket_triage.objectives import MetricSet, Objectives, make_optimizer
+from ticket_triage.resume.plan import ResumePlan
 from ticket_triage.tracking.ending import tracked_run
 from ticket_triage.tracking.session import start_tracking
 from ticket_triage.triage.inputs import serving_inputs
@@ -55,6 +60,7 @@ def train(cfg):
     models_dir, reports_dir = Path(cfg.paths.models_dir), Path(cfg.paths.reports_dir)
     models_dir.mkdir(parents=True, exist_ok=True)
     reports_dir.mkdir(parents=True, exist_ok=True)
+    plan = ResumePlan.open(cfg, cfg.paths.backup_dir)
 
     built = TrainedModelInfo(
         TicketSpec.from_prepared(cfg.paths.prepared_dir), cfg.model.name, cfg.trainer.sparse_inputs
@@ -76,14 +82,19 @@ def train(cfg):
     inspect_model(model, models_dir / "inspection")
 
     callbacks = build_callbacks(
-        cfg.callbacks, models_dir, cfg.trainer.batch_size, data.size("train")
+        cfg.callbacks,
+        models_dir,
+        cfg.trainer.batch_size,
+        data.size("train"),
+        resuming=plan.backup is not None,
     )
     checkpoint = cfg.callbacks.checkpoint
     best = models_dir / checkpoint.filename if checkpoint.enabled else None
     export = functools.cache(
         lambda: export_serving_model(model, data, models_dir, cfg.paths.prepared_dir, best)
     )
-    run, tracker = start_tracking(cfg, export, data.frames)
+    run, tracker = start_tracking(cfg, export, data.frames, resume_run_id=plan.run_id)
+    plan.run_id = run.run_id if run else None
     if tracker is not None:
         callbacks.append(tracker)  # last: it logs what the other callbacks have written
     log.info(
@@ -96,7 +107,7 @@ def train(cfg):
     started = time.perf_counter()
     with tracked_run(run):  # the MLflow run ends FINISHED, FAILED or KILLED, whatever happens
         history = LOOPS[cfg.loop.name](
-            model, data, objectives, optimizer, callbacks, cfg.trainer.epochs, cfg.loop
+            model, data, objectives, optimizer, callbacks, cfg.trainer.epochs, cfg.loop, plan
         )
     summary = summarize(
         history,
@@ -107,6 +118,7 @@ def train(cfg):
     summary["learning_rate_at_end"] = float(optimizer.learning_rate)
     export()
     (reports_dir / "train_metrics.json").write_text(json.dumps(summary, indent=2) + "\n")
+    plan.finish()
     log.info("done: %s", {k: summary[k] for k in ("epochs_run", "best_epoch", "seconds")})
     return summary
 
