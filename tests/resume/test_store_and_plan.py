@@ -64,14 +64,19 @@ def config(tmp_path, prepared_dir):
     def make(*overrides):
         return compose_config(
             "train",
-            [f"paths.prepared_dir={prepared_dir}", f"paths.models_dir={tmp_path}/models", *overrides],
+            [
+                f"paths.prepared_dir={prepared_dir}",
+                f"paths.models_dir={tmp_path}/models",
+                *overrides,
+            ],
         )
 
     return make
 
 
-def backed_up(config, position=Position(1, 4)):
-    """A backup made by ``config``, as training writes it."""
+def backed_up(config):
+    """A backup made by ``config`` at epoch 1, batch 4, as training writes it."""
+    position = Position(1, 4)
     plan = ResumePlan.open(config, config.paths.backup_dir)
     plan.store.write(
         {"fingerprint": plan.fingerprint, "position": vars(position), "run_id": "abc"}, {}
@@ -114,5 +119,5 @@ def test_changed_prepared_data_is_a_difference(tmp_path, prepared_dir):
 
 
 def test_unknown_resume_mode_is_a_config_error(config):
-    with pytest.raises(ConfigError, match="trainer.resume = 'sometimes'"):
+    with pytest.raises(ConfigError, match=r"trainer\.resume = 'sometimes'"):
         ResumePlan.open(config("trainer.resume=sometimes"), config().paths.backup_dir)
