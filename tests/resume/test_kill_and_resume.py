@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import ticket_triage.metrics  # noqa: F401 (registers the custom metric the checkpoints name)
+import ticket_triage.metrics
 import ticket_triage.models  # noqa: F401 (registers the model classes)
 from tests.conftest import ROOT, prepare_synthetic
 from tests.resume.processes import (
