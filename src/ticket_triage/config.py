@@ -60,8 +60,10 @@ def per_job_paths(cfg):
 
 
 def _job_folder(job):
-    """A folder name for a sweep job: its overrides (readable, cut short) and their hash."""
+    """A folder name for a sweep job: its overrides (readable, without paths, cut short) and
+    the hash of all of them."""
     overrides = job.override_dirname or "defaults"
     digest = hashlib.sha1(overrides.encode()).hexdigest()[:10]
-    readable = re.sub(r"[^A-Za-z0-9=.,_-]+", "_", overrides)[:60]
+    readable = ",".join(o for o in overrides.split(",") if not o.startswith("paths."))
+    readable = re.sub(r"[^A-Za-z0-9=.,_-]+", "_", readable)[:80]
     return f"{readable}-{digest}"
