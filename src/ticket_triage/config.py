@@ -1,8 +1,6 @@
 """Helpers the Hydra entry points share: one clear message for user mistakes, per-job paths."""
 
 import contextlib
-import hashlib
-import re
 import sys
 from pathlib import Path
 
@@ -10,6 +8,7 @@ from omegaconf import OmegaConf
 
 from ticket_triage.data.schema import DataError
 from ticket_triage.errors import USAGE_ERROR, ConfigError
+from ticket_triage.resume.fingerprint import job_folder
 from ticket_triage.tracking.store import TrackingUnavailable
 
 USER_ERRORS = (DataError, TrackingUnavailable, ConfigError)
@@ -37,9 +36,9 @@ def per_job_paths(cfg):
     """In a Hydra multirun, move ``paths.models_dir`` and ``paths.reports_dir`` into the job's
     own output folder, so parallel jobs never overwrite each other's models; otherwise ``cfg``.
 
-    Each job's backups go to a folder of ``paths.backup_dir`` named after the job's overrides,
-    not its output folder (a new one per launch): so running a sweep again after a crash lets
-    every job resume its own training.
+    Each job's backups go to a folder of ``paths.backup_dir`` named after the job's overrides
+    (``resume.fingerprint.job_folder``), not its output folder (a new one per launch): so
+    running a sweep again after a crash lets every job resume its own training.
 
     Example: job 3 of ``python -m pipelines.train -m seed=1,2,3,4`` writes
     ``multirun/<date>/<time>/3/models/best.keras``, and backs up to
@@ -55,15 +54,6 @@ def per_job_paths(cfg):
     cfg = OmegaConf.create(OmegaConf.to_container(cfg, resolve=True))
     cfg.paths.models_dir = str(job_dir / Path(cfg.paths.models_dir).name)
     cfg.paths.reports_dir = str(job_dir / Path(cfg.paths.reports_dir).name)
-    cfg.paths.backup_dir = str(Path(cfg.paths.backup_dir) / _job_folder(HydraConfig.get().job))
+    overrides = HydraConfig.get().overrides.task
+    cfg.paths.backup_dir = str(Path(cfg.paths.backup_dir) / job_folder(overrides))
     return cfg
-
-
-def _job_folder(job):
-    """A folder name for a sweep job: its overrides (readable, without paths, cut short) and
-    the hash of all of them."""
-    overrides = job.override_dirname or "defaults"
-    digest = hashlib.sha1(overrides.encode()).hexdigest()[:10]
-    readable = ",".join(o for o in overrides.split(",") if not o.startswith("paths."))
-    readable = re.sub(r"[^A-Za-z0-9=.,_-]+", "_", readable)[:80]
-    return f"{readable}-{digest}"

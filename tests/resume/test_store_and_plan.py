@@ -33,20 +33,26 @@ def test_two_backups_are_kept_and_a_torn_newest_falls_back(tmp_path):
 
 def test_kept_files_live_as_long_as_a_backup_refers_to_them(tmp_path):
     store = BackupStore(tmp_path / "backups")
+    sweep_job = store.folder / "seed=1-0123456789"  # a sweep job's backups live inside
+    sweep_job.mkdir(parents=True)
+    (sweep_job / "backup-000001.npz").write_bytes(b"theirs")
     checkpoint = tmp_path / "best.keras"
     checkpoint.write_bytes(b"first")
-    store.write({"files": {"best": store.keep_file(checkpoint, "one.keras")}}, {})
+    first = store.keep_file(checkpoint, "1.keras")
+    store.write({"files": {"best": first}}, {})
     checkpoint.write_bytes(b"second")
-    store.write({"files": {"best": store.keep_file(checkpoint, "two.keras")}}, {})
-    assert store.file("one.keras").read_bytes() == b"first"  # the previous backup needs it
-    store.write({"files": {"best": "two.keras"}}, {})
-    assert not store.file("one.keras").exists()
-    assert store.file("two.keras").read_bytes() == b"second"
+    second = store.keep_file(checkpoint, "2.keras")
+    store.write({"files": {"best": second}}, {})
+    assert store.file(first).read_bytes() == b"first"  # the previous backup needs it
+    store.write({"files": {"best": second}}, {})
+    assert not store.file(first).exists()
+    assert store.file(second).read_bytes() == b"second"
     (store.folder / ".backup-000009.npz.tmp").write_bytes(b"half")
     store.remove_partial_files()
     assert not list(store.folder.glob(".*.tmp"))
     store.clear()
-    assert not store.folder.exists()
+    assert [p.name for p in store.folder.iterdir()] == [sweep_job.name]
+    assert (sweep_job / "backup-000001.npz").read_bytes() == b"theirs"
 
 
 def test_positions_split_a_resumed_epoch_from_the_whole_ones():

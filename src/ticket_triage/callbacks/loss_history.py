@@ -44,6 +44,7 @@ class LossHistory(keras.callbacks.Callback):
 
     def on_epoch_begin(self, epoch, logs=None):
         self._epoch = epoch
+        # A resumed epoch goes on from the running mean in the backup; a new one starts at 0.
         self._previous_mean = self._resumed_mean or 0.0
         self._resumed_mean = None
 

@@ -30,8 +30,10 @@ def fit_compiled(model, data, objectives, callbacks, epochs, verbose, plan=None)
         )
 
     def build():
-        # What fit() itself runs first under a distribution strategy: it creates the compiled
-        # metrics' and the optimizer's variables, so that a backup can be restored into them.
+        # Without a distribution strategy fit() creates the compiled metrics' and the
+        # optimizer's variables only when it traces its first step, after on_train_begin, where
+        # a backup is restored. Keras's own _symbolic_build (what fit() runs first under a
+        # strategy; private, present through Keras 3.15) creates them from one batch's shapes.
         model._symbolic_build(data_batch=next(iter(train_batches(Position(), 1))))
 
     state = TrainingState(
@@ -62,5 +64,5 @@ def fit_compiled(model, data, objectives, callbacks, epochs, verbose, plan=None)
             break
     callback_list.hold_train_end = False
     callback_list.batch_offset = 0
-    callback_list.on_train_end()
+    callback_list.on_train_end(callback_list.last_epoch_logs)
     return callback_list.history

@@ -19,6 +19,7 @@ the loop has reset them. No other random op runs during training: the shuffle is
 ``batch_offset`` turns its numbers into the epoch's real ones for the callbacks.
 """
 
+import logging
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
@@ -28,6 +29,8 @@ import numpy as np
 from ticket_triage.resume.callback_state import get_state, set_state
 from ticket_triage.resume.position import Position
 from ticket_triage.tracking.signals import Stopped, defer_stops, stop_requested
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -79,6 +82,7 @@ class BackedUpCallbackList(keras.callbacks.CallbackList):
         self._epoch = 0
         self._since_backup = 0
         self._resumed_metrics = None
+        self.last_epoch_logs = None  # what on_train_end gets, in every loop mode
 
     @property
     def history(self):
@@ -118,6 +122,7 @@ class BackedUpCallbackList(keras.callbacks.CallbackList):
 
     def on_epoch_end(self, epoch, logs=None):
         super().on_epoch_end(epoch, logs)
+        self.last_epoch_logs = logs
         finished = bool(self.state.model.stop_training) or epoch + 1 >= self.epochs
         self._back_up(Position(epoch + 1, 0, finished))
         if stop := stop_requested():
@@ -126,6 +131,8 @@ class BackedUpCallbackList(keras.callbacks.CallbackList):
     def on_train_end(self, logs=None):
         if self.hold_train_end:
             return
+        if stop := stop_requested():  # came after the last epoch end: its backup is there
+            raise Stopped(stop)
         defer_stops(False)
         super().on_train_end(logs)
 
@@ -138,8 +145,9 @@ class BackedUpCallbackList(keras.callbacks.CallbackList):
                 "position": asdict(position),
                 "run_id": self.plan.run_id,
                 "callbacks": {
-                    key: _pack(get_state(callback, self.plan.store, files), key, arrays)
+                    key: _pack(state, key, arrays)
                     for key, callback in self._keyed_callbacks()
+                    if (state := get_state(callback, self.plan.store, files)) is not None
                 },
                 "files": files,
             }
@@ -156,12 +164,14 @@ class BackedUpCallbackList(keras.callbacks.CallbackList):
             if group != "metrics":
                 saved = [backup.arrays[f"{group}.{i}"] for i in range(_count(backup, group))]
                 _assign(variables, saved, group)
-        saved_callbacks = backup.meta["callbacks"]
-        keys = [key for key, _ in self._keyed_callbacks()]
-        if keys != list(saved_callbacks):
-            raise RuntimeError(f"backup has callbacks {list(saved_callbacks)}, training has {keys}")
+        saved = dict(backup.meta["callbacks"])
         for key, callback in self._keyed_callbacks():
-            set_state(callback, _unpack(saved_callbacks[key], backup.arrays), self.plan.store)
+            if key in saved:
+                set_state(callback, _unpack(saved.pop(key), backup.arrays), self.plan.store)
+            elif get_state(callback, self.plan.store, {}) is not None:
+                log.warning("the backup has no state for %s: it starts afresh", key)
+        for key in saved:  # e.g. MLflow was reachable then and is not now (tracking.optional)
+            log.warning("the backup's state for %s has no callback to go to", key)
         if Position(**backup.meta["position"]).batch:
             self._resumed_metrics = [
                 backup.arrays[f"metrics.{i}"] for i in range(_count(backup, "metrics"))
@@ -176,7 +186,15 @@ class BackedUpCallbackList(keras.callbacks.CallbackList):
         }
 
     def _keyed_callbacks(self):
-        return [(f"{i}.{type(c).__name__}", c) for i, c in enumerate(self.callbacks)]
+        """``(key, callback)``, keyed by class name (and a count for repeats), so that callbacks
+        without state (the progress bar of ``loop.verbose``) may come and go."""
+        seen = {}
+        keyed = []
+        for callback in self.callbacks:
+            name = type(callback).__name__
+            seen[name] = seen.get(name, 0) + 1
+            keyed.append((name if seen[name] == 1 else f"{name}#{seen[name]}", callback))
+        return keyed
 
 
 def _count(backup, group):

@@ -9,11 +9,14 @@ Files a callback writes that its state depends on (ModelCheckpoint's best model)
 backup folder, so a resumed run has them even after DVC removed ``models/``.
 """
 
+import logging
 import os
 from pathlib import Path
 
 import keras
 import numpy as np
+
+log = logging.getLogger(__name__)
 
 
 def get_state(callback, store, files):
@@ -80,9 +83,9 @@ def _write_reduce_lr(callback, state, store):
 def _read_checkpoint(callback, store, files):
     path = Path(callback.filepath)
     name = None
-    if path.exists():
+    if path.exists() and callback.best is not None:  # else: a file an earlier run left
         stat = path.stat()
-        name = store.keep_file(path, f"checkpoint-{stat.st_mtime_ns}-{stat.st_size}{path.suffix}")
+        name = store.keep_file(path, f"{stat.st_mtime_ns}-{stat.st_size}{path.suffix}")
         files[f"checkpoint:{path.name}"] = name
     return {"best": _scalar(callback.best), "file": name}
 
@@ -90,6 +93,9 @@ def _read_checkpoint(callback, store, files):
 def _write_checkpoint(callback, state, store):
     callback.best = state["best"]
     target = Path(callback.filepath)
+    if state["file"] is not None and not store.file(state["file"]).exists():
+        log.warning("the backup's best checkpoint is missing: the next epoch saves a new one")
+        callback.best, state = None, {**state, "file": None}
     if state["file"] is None:
         target.unlink(missing_ok=True)  # saved after the backup: the resumed run saves it again
         return

@@ -89,5 +89,6 @@ def _refusal(backup_dir, keys, saved, plan):
     more = f" and {len(keys) - SHOWN_KEYS} more" if len(keys) > SHOWN_KEYS else ""
     return (
         f"the backup in {backup_dir} was made by another configuration: {shown}{more}. "
-        "Run with trainer.resume=false to start over, or with that configuration to resume it"
+        "Run with trainer.resume=false (or remove that folder) to start over, or with that "
+        "configuration to resume it"
     )

@@ -30,7 +30,8 @@ import numpy as np
 
 log = logging.getLogger(__name__)
 
-NAME = re.compile(r"^backup-(\d{6})\.npz$")
+NAME = re.compile(r"^backup-(\d+)\.npz$")
+KEPT_FILE = "checkpoint-"  # prefix of the files backups refer to (``keep_file``)
 META = "__meta__"
 KEPT = 2  # the newest backup and the one before it
 UNREADABLE = (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile)
@@ -44,17 +45,14 @@ class Backup:
     arrays: dict
     path: Path
 
-    @property
-    def sequence(self):
-        return int(NAME.match(self.path.name).group(1))
-
 
 class BackupStore:
     """The backups of one training job, in ``folder``.
 
     Args:
         folder: where the backups go; created on the first write. Keep it outside the stage's
-            outputs, which DVC removes before a run.
+            outputs, which DVC removes before a run. Other entries of the folder (the folders of
+            sweep jobs' backups) are left alone.
     """
 
     def __init__(self, folder):
@@ -64,7 +62,7 @@ class BackupStore:
         """Write the next backup; return its path. ``meta`` must be JSON-serialisable."""
         self.folder.mkdir(parents=True, exist_ok=True)
         existing = self._files()
-        sequence = int(NAME.match(existing[0].name).group(1)) + 1 if existing else 1
+        sequence = _sequence(existing[0]) + 1 if existing else 1
         final = self.folder / f"backup-{sequence:06d}.npz"
         temporary = self.folder / f".{final.name}.tmp"
         with temporary.open("wb") as handle:
@@ -101,29 +99,44 @@ class BackupStore:
             log.warning("removing unreadable backup %s", path)
             path.unlink()
 
-    def keep_file(self, path, name):
-        """Copy ``path`` in as ``name`` (unless already there) for a backup to refer to."""
+    def keep_file(self, path, label):
+        """Copy ``path`` in (once: ``label`` names this content) for a backup to refer to;
+        return the copy's name. The copy is complete on disk before any backup names it."""
+        name = f"{KEPT_FILE}{label}"
         target = self.folder / name
         if not target.exists():
             self.folder.mkdir(parents=True, exist_ok=True)
             temporary = self.folder / f".{name}.tmp"
             shutil.copyfile(path, temporary)
+            with temporary.open("rb") as handle:
+                os.fsync(handle.fileno())
             os.replace(temporary, target)
+            _fsync_folder(self.folder)
         return name
 
     def file(self, name):
+        """The path of a file kept by ``keep_file``."""
         return self.folder / name
 
     def clear(self):
-        """Remove every backup: training has finished, or is starting over."""
-        if self.folder.exists():
-            shutil.rmtree(self.folder)
+        """Remove this job's backups and kept files: training has finished, or starts over."""
+        if not self.folder.exists():
+            return
+        for path in self._files() + self._kept_files() + list(self.folder.glob(".*.tmp")):
+            path.unlink(missing_ok=True)
+        if not any(self.folder.iterdir()):
+            self.folder.rmdir()
 
     def _files(self):
         """Backup files, newest first."""
         if not self.folder.exists():
             return []
-        return sorted((p for p in self.folder.iterdir() if NAME.match(p.name)), reverse=True)
+        return sorted(
+            (p for p in self.folder.iterdir() if NAME.match(p.name)), key=_sequence, reverse=True
+        )
+
+    def _kept_files(self):
+        return [p for p in self.folder.glob(f"{KEPT_FILE}*") if p.is_file()]
 
     def _remove_unreferenced_files(self):
         referenced = set()
@@ -132,10 +145,13 @@ class BackupStore:
                 referenced.update(_read_meta(path).get("files", {}).values())
             except UNREADABLE:
                 continue
-        for path in self.folder.iterdir():
-            kept_file = not NAME.match(path.name) and not path.name.startswith(".")
-            if kept_file and path.name not in referenced:
+        for path in self._kept_files():
+            if path.name not in referenced:
                 path.unlink()
+
+
+def _sequence(path):
+    return int(NAME.match(path.name).group(1))
 
 
 def _read(path):

@@ -150,13 +150,20 @@ class MlflowLogger(keras.callbacks.Callback):
         return {"pending": [list(entry) for entry in self.pending]}
 
     def set_state(self, state):
-        """Keep the pending metrics of the backup that MLflow does not have yet."""
-        pending = [tuple(entry) for entry in state["pending"]]
+        """Keep the pending metrics of the backup that MLflow does not have yet.
+
+        If MLflow cannot say which it has, all are kept: a step logged twice beats a lost one.
+        """
+        self.pending = [tuple(entry) for entry in state["pending"]]
         logged = {}
-        for name in {name for name, _, _ in pending}:
-            history = self._safely(self.client.get_metric_history, self.run.run_id, name) or []
-            logged[name] = {metric.step for metric in history}
-        self.pending = [entry for entry in pending if entry[2] not in logged[entry[0]]]
+        try:
+            for name in {name for name, _, _ in self.pending}:
+                history = store.retrying(self.client.get_metric_history, self.run.run_id, name)
+                logged[name] = {metric.step for metric in history}
+        except store.outage_errors() as error:
+            log.warning("could not check which metrics MLflow has (%s): sending them all", error)
+            return
+        self.pending = [entry for entry in self.pending if entry[2] not in logged[entry[0]]]
 
     def _add(self, metrics, step):
         self.pending.extend((name, float(value), step) for name, value in metrics.items())

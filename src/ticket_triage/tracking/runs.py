@@ -85,7 +85,9 @@ def resume_training_run(tracking_cfg, run_id):
     client, uri, experiment_id = open_experiment(tracking_cfg)
     try:
         run = store.retrying(client.get_run, run_id)
-    except MlflowException:
+    except MlflowException as error:
+        if error.error_code != "RESOURCE_DOES_NOT_EXIST":
+            raise
         run = None
     if run is None or run.info.experiment_id != experiment_id:
         log.warning("MLflow run %s of the backup is gone: this training gets a new run", run_id)

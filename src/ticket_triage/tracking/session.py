@@ -37,9 +37,10 @@ def start_tracking(cfg, serving_model, splits, resume_run_id=None):
     launch = context.hydra_launch()
     tags = context.run_tags(cfg.loop.name, cfg.model.name, cfg.paths.prepared_dir, launch)
     try:
-        run = resume_run_id and resume_training_run(cfg.tracking, resume_run_id)
-        resumed = bool(run)
-        run = run or start_training_run(cfg.tracking, tags, _run_name(cfg, launch), launch)
+        run = resume_training_run(cfg.tracking, resume_run_id) if resume_run_id else None
+        resumed = run is not None
+        if not resumed:
+            run = start_training_run(cfg.tracking, tags, _run_name(cfg, launch), launch)
     except TrackingUnavailable as error:
         if not cfg.tracking.optional:
             raise
