@@ -6,14 +6,18 @@ STAMP  := $(VENV)/.installed
 # The venv's tools (dvc, python) come first, so DVC stage commands run inside it.
 RUN    := PATH="$(BIN):$$PATH"
 
-.PHONY: setup pipeline test lint benchmark
+.PHONY: setup pipeline test lint benchmark tracking-server tracking-server-stop
 
 setup: $(STAMP)
 
+# hydra-ray-launcher goes in without its declared dependencies: 1.2.2 asks for cloudpickle<3 (used
+# only by its AWS mode), which would downgrade what MLflow and joblib use; its local mode runs on
+# the ray 2.x that pyproject.toml installs.
 $(STAMP): pyproject.toml requirements/constraints.txt scripts/install-system-packages.sh
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -c requirements/constraints.txt -e '.[dev]'
+	$(BIN)/pip install --quiet --no-deps -c requirements/constraints.txt hydra-ray-launcher
 	scripts/install-system-packages.sh
 	touch $(STAMP)
 
@@ -28,3 +32,11 @@ lint: setup
 
 benchmark: setup
 	$(RUN) python benchmarks/prepare_throughput.py
+
+# A team's MLflow: PostgreSQL store + artifacts in .tracking-server/, on 127.0.0.1. The last line
+# printed is the MLFLOW_TRACKING_URI=... to export. Data survives a stop and a start.
+tracking-server: setup
+	$(RUN) python -m ticket_triage.tracking.team_server start
+
+tracking-server-stop: setup
+	$(RUN) python -m ticket_triage.tracking.team_server stop

@@ -1,6 +1,7 @@
 """The whole pipeline under the real DVC in a fresh git clone: repro, no-op repro, the reports
 commands, an experiment with -S (the subclassed model, through every stage), a queue of two
-experiments, and a committed dvc.lock that matches the committed code."""
+experiments, the default remote's round trip to a teammate's clone, and a committed dvc.lock
+that matches the committed code."""
 
 import json
 import time
@@ -120,3 +121,20 @@ def test_the_committed_lock_matches_the_code(tmp_path):
     code = ("src/", "pipelines/", "conf/", "params.yaml")
     stale = {stage: [p for p in paths if p.startswith(code)] for stage, paths in changed.items()}
     assert not any(stale.values()), f"regenerate dvc.lock (dvc repro) and commit it: {stale}"
+
+
+@pytest.mark.slow
+def test_a_teammate_pulls_the_results_instead_of_retraining(clone):
+    run_in(clone, "dvc", "repro", env=env_for(clone))
+    assert "pushed" in run_in(clone, "dvc", "push")
+    git("add", "-A", cwd=clone)
+    git("commit", "-qm", "results", "--allow-empty", cwd=clone)
+    remote = clone.parent / "ticket-triage-dvc-remote"  # the default: beside the repository
+    assert any(remote.rglob("*")), "nothing in the default remote"
+
+    teammate = clone.parent / "teammate"
+    git("clone", "-q", str(clone), str(teammate), cwd=clone.parent)
+    assert not (teammate / "models").exists()
+    run_in(teammate, "dvc", "pull")
+    assert (teammate / "models" / "serving.keras").exists()
+    assert "Data and pipelines are up to date" in run_in(teammate, "dvc", "repro")

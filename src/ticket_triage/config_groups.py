@@ -43,9 +43,11 @@ def unknown_choices(argv, config_dirs):
         if not match:
             continue
         group = match["group"]
+        if group.startswith("hydra/"):
+            continue  # Hydra's own groups: plugins add options there (hydra/launcher=joblib)
         folders = [folder / group for folder in config_dirs if (folder / group).is_dir()]
         if not folders:
-            continue  # a plain value (seed=1) or one of Hydra's own groups (hydra/launcher)
+            continue  # a plain value (seed=1)
         choices = sorted({path.stem for folder in folders for path in folder.glob("*.yaml")})
         for option in match["options"].split(","):
             if option not in choices and option != "null":

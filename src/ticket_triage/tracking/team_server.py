@@ -1,0 +1,274 @@
+"""A team's tracking server: PostgreSQL for runs and metrics, a folder for artifacts, MLflow.
+
+``python -m ticket_triage.tracking.team_server start`` (``make tracking-server``) starts, on
+127.0.0.1, a PostgreSQL cluster of its own (``initdb`` on first use) and ``mlflow server`` on
+it, runs MLflow's migrations (``mlflow db upgrade``) and prints as its last line the line to
+export, ``MLFLOW_TRACKING_URI=http://127.0.0.1:<port>``. ``stop`` (``make tracking-server-stop``)
+stops both, by the process ids it recorded. Everything lives in one folder (default
+``.tracking-server/``): the database cluster, the artifacts, the logs and ``server.json``; data
+survives a stop and a start, which reuse the same ports.
+
+SQLite (the default store) serialises writers; PostgreSQL takes a sweep's parallel jobs and a
+team's runs. PostgreSQL refuses to run as root: as root, the cluster runs as the ``postgres``
+user (Debian's ``postgresql`` package creates it). The driver is ``psycopg2`` (MLflow still has
+open bugs with psycopg 3).
+
+Example:
+    $ make tracking-server
+    ...
+    MLFLOW_TRACKING_URI=http://127.0.0.1:5500
+    $ export MLFLOW_TRACKING_URI=http://127.0.0.1:5500
+    $ python -m pipelines.train -m hydra/launcher=joblib seed=1,2,3,4
+"""
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+DATABASE = "mlflow"
+ROLE = "mlflow"
+STATE = "server.json"
+
+
+def start(folder, mlflow_port=None, postgres_port=None, timeout=180):
+    """Start (or find running) PostgreSQL and MLflow for ``folder``; return the tracking URI."""
+    folder = Path(folder).resolve()
+    state = _read_state(folder)
+    if state and _alive(state.get("mlflow_pid")):
+        return state["uri"]
+    postgres_port = postgres_port or state.get("postgres_port") or _free_port()
+    mlflow_port = mlflow_port or state.get("mlflow_port") or _free_port()
+    folder.mkdir(parents=True, exist_ok=True)
+    _start_postgres(folder, postgres_port)
+    database_uri = f"postgresql+psycopg2://{ROLE}@127.0.0.1:{postgres_port}/{DATABASE}"
+    _run([sys.executable, "-m", "mlflow", "db", "upgrade", database_uri], folder / "mlflow.log")
+    server = _start_mlflow(folder, database_uri, mlflow_port)
+    uri = f"http://127.0.0.1:{mlflow_port}"
+    _wait_for_health(uri, server, folder / "mlflow.log", timeout)
+    _write_state(
+        folder,
+        {
+            "uri": uri,
+            "mlflow_pid": server.pid,
+            "mlflow_port": mlflow_port,
+            "postgres_port": postgres_port,
+            "backend_store_uri": database_uri,
+            "artifacts": str(folder / "artifacts"),
+        },
+    )
+    return uri
+
+
+def stop(folder):
+    """Stop MLflow (its process group) and PostgreSQL; their data stays in ``folder``."""
+    folder = Path(folder).resolve()
+    state = _read_state(folder)
+    pid = state.get("mlflow_pid")
+    if _alive(pid):
+        os.killpg(pid, signal.SIGTERM)
+        deadline = time.monotonic() + 30
+        while _alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        if _alive(pid):
+            os.killpg(pid, signal.SIGKILL)
+    if _postgres_running(folder):
+        _as_postgres(
+            [_binary("pg_ctl"), "stop", "-D", str(folder / "pgdata"), "-m", "fast", "-w"], folder
+        )
+
+
+def status(folder):
+    """What runs for ``folder``: ``{"uri", "mlflow": bool, "postgres": bool}``."""
+    folder = Path(folder).resolve()
+    state = _read_state(folder)
+    return {
+        "uri": state.get("uri"),
+        "mlflow": _alive(state.get("mlflow_pid")),
+        "postgres": _postgres_running(folder),
+    }
+
+
+def _start_postgres(folder, port):
+    pgdata = folder / "pgdata"
+    log = folder / "postgres.log"
+    if not (pgdata / "PG_VERSION").exists():
+        pgdata.mkdir(parents=True, exist_ok=True)
+        _give_to_postgres(folder)
+        _as_postgres(
+            [_binary("initdb"), "-D", str(pgdata), "-U", ROLE, "--auth=trust", "-E", "UTF8"],
+            folder,
+        )
+    _give_to_postgres(folder)
+    if not _postgres_running(folder):
+        options = f"-p {port} -c listen_addresses=127.0.0.1 -k {folder}"
+        _as_postgres(
+            [_binary("pg_ctl"), "start", "-D", str(pgdata), "-o", options, "-l", str(log), "-w"],
+            folder,
+        )
+    listed = _as_postgres(
+        [
+            _binary("psql"),
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(port),
+            "-U",
+            ROLE,
+            "-d",
+            "postgres",
+            "-tAc",
+            f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE}'",
+        ],
+        folder,
+    )
+    if listed.strip() != "1":
+        _as_postgres(
+            [_binary("createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", ROLE, DATABASE],
+            folder,
+        )
+
+
+def _start_mlflow(folder, database_uri, port):
+    log = (folder / "mlflow.log").open("a")
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "mlflow",
+            "server",
+            "--backend-store-uri",
+            database_uri,
+            "--artifacts-destination",
+            str(folder / "artifacts"),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            "2",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,  # its own process group: stop() ends its workers too
+    )
+
+
+def _wait_for_health(uri, server, log, timeout):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"mlflow server exited; see {log}:\n{log.read_text()[-2000:]}")
+        try:
+            with urllib.request.urlopen(f"{uri}/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.5)
+    raise RuntimeError(f"mlflow server did not answer {uri}/health in {timeout} s; see {log}")
+
+
+def _binary(name):
+    """A PostgreSQL program: on PATH, else in Debian's /usr/lib/postgresql/<version>/bin."""
+    found = shutil.which(name)
+    if found:
+        return found
+    candidates = sorted(
+        Path("/usr/lib/postgresql").glob(f"*/bin/{name}"), key=lambda p: int(p.parts[-3])
+    )
+    if not candidates:
+        raise RuntimeError(
+            f"PostgreSQL's {name} is not installed (Debian: apt-get install postgresql)"
+        )
+    return str(candidates[-1])
+
+
+def _postgres_running(folder):
+    """Whether the cluster in ``folder`` runs (``pg_ctl status``: a stale pid file does not)."""
+    if not (Path(folder) / "pgdata" / "PG_VERSION").exists():
+        return False
+    command = [_binary("pg_ctl"), "status", "-D", str(Path(folder) / "pgdata")]
+    return _as_postgres(command, folder, check=False) is not None
+
+
+def _as_postgres(command, folder, check=True):
+    """Run a PostgreSQL program: as the ``postgres`` user when we are root (it refuses root).
+
+    Returns its output; on failure raises, or with ``check=False`` returns ``None``.
+    """
+    if os.geteuid() == 0:
+        command = ["runuser", "-u", "postgres", "--", *command]
+    result = subprocess.run(command, cwd=folder, capture_output=True, text=True, timeout=120)
+    if result.returncode != 0 and not check:
+        return None
+    if result.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed:\n{result.stdout}{result.stderr}")
+    return result.stdout
+
+
+def _give_to_postgres(folder):
+    if os.geteuid() == 0:
+        subprocess.run(["chown", "-R", "postgres:postgres", str(folder / "pgdata")], check=True)
+        os.chmod(folder / "pgdata", 0o700)
+        os.chmod(folder, 0o777)  # postgres writes its socket and log here
+
+
+def _run(command, log):
+    with Path(log).open("a") as handle:
+        result = subprocess.run(command, stdout=handle, stderr=subprocess.STDOUT, timeout=600)
+    if result.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed; see {log}")
+
+
+def _free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _alive(pid):
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def _read_state(folder):
+    path = Path(folder) / STATE
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+def _write_state(folder, state):
+    (Path(folder) / STATE).write_text(json.dumps(state, indent=2) + "\n")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("action", choices=("start", "stop", "status"))
+    parser.add_argument("--folder", default=".tracking-server", help="data, logs and state")
+    parser.add_argument("--port", type=int, help="MLflow's port (default: free, then kept)")
+    args = parser.parse_args(argv)
+    if args.action == "stop":
+        stop(args.folder)
+        print(f"stopped the tracking server of {args.folder}")
+        return
+    if args.action == "status":
+        print(json.dumps(status(args.folder)))
+        return
+    uri = start(args.folder, mlflow_port=args.port)
+    print(f"MLflow UI and API at {uri} (PostgreSQL store, artifacts in {args.folder}/artifacts)")
+    print(f"MLFLOW_TRACKING_URI={uri}")
+
+
+if __name__ == "__main__":
+    main()
