@@ -234,13 +234,15 @@ def _free_port():
 
 
 def _alive(pid):
+    """Whether process ``pid`` runs; a zombie (ended, not yet reaped by its parent) does not."""
     if not pid:
         return False
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    return True
+    stat = Path(f"/proc/{pid}/stat")
+    return not (stat.exists() and stat.read_text().rsplit(")", 1)[-1].split()[0] == "Z")
 
 
 def _read_state(folder):
