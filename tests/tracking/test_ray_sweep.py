@@ -19,6 +19,14 @@ RAY = str(Path(sys.executable).parent / "ray")
 def ray_cluster(tmp_path):
     """The address of a one-node Ray cluster started from the project root (jobs' cwd)."""
     port = free_port()
+    try:
+        yield start_cluster(port)
+    finally:
+        stopped = subprocess.run([RAY, "stop"], capture_output=True, text=True, timeout=120)
+        assert stopped.returncode == 0, stopped.stderr[-2000:]
+
+
+def start_cluster(port):
     started = subprocess.run(
         [
             RAY,
@@ -36,11 +44,7 @@ def ray_cluster(tmp_path):
         timeout=180,
     )
     assert started.returncode == 0, started.stderr[-3000:]
-    try:
-        yield f"127.0.0.1:{port}"
-    finally:
-        stopped = subprocess.run([RAY, "stop"], capture_output=True, text=True, timeout=120)
-        assert stopped.returncode == 0, stopped.stderr[-2000:]
+    return f"127.0.0.1:{port}"
 
 
 @pytest.mark.slow
@@ -70,7 +74,7 @@ def test_a_sweep_on_a_ray_cluster_lands_under_one_parent_run(ray_cluster, prepar
         timeout=900,
     )
     assert result.returncode == 0, result.stderr[-3000:]
-    assert "Ray" in result.stdout + result.stderr  # it went through the Ray launcher
+    assert "Ray Launcher is launching 2 jobs" in result.stdout + result.stderr
     parent, jobs = sweep_runs(db)
     assert parent.info.status == "FINISHED"
     assert sorted(job.data.params["seed"] for job in jobs) == ["1", "2"]

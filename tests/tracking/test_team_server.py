@@ -24,9 +24,11 @@ def server():
     """``(folder, uri)`` of a server of the test's own; stopped, and checked stopped, after."""
     folder = Path(tempfile.mkdtemp(prefix="team-server-"))  # PostgreSQL's user must reach it
     folder.chmod(0o755)
-    uri = team_server.start(folder)
-    yield folder, uri
-    team_server.stop(folder)
+    try:
+        uri = team_server.start(folder)
+        yield folder, uri
+    finally:
+        team_server.stop(folder)
     assert team_server.status(folder) == {"uri": uri, "mlflow": False, "postgres": False}
     shutil.rmtree(folder, ignore_errors=True)
 

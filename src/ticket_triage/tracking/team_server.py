@@ -5,8 +5,11 @@
 it, runs MLflow's migrations (``mlflow db upgrade``) and prints as its last line the line to
 export, ``MLFLOW_TRACKING_URI=http://127.0.0.1:<port>``. ``stop`` (``make tracking-server-stop``)
 stops both, by the process ids it recorded. Everything lives in one folder (default
-``.tracking-server/``): the database cluster, the artifacts, the logs and ``server.json``; data
-survives a stop and a start, which reuse the same ports.
+``.tracking-server/``): the database cluster (``postgres/``), the artifacts, the logs and
+``server.json``; data survives a stop and a start, which reuse the same ports.
+
+Security: both listen on 127.0.0.1 only, and the database trusts local connections (any user of
+this machine can reach it). For a server others use, see the README.
 
 SQLite (the default store) serialises writers; PostgreSQL takes a sweep's parallel jobs and a
 team's runs. PostgreSQL refuses to run as root: as root, the cluster runs as the ``postgres``
@@ -42,28 +45,30 @@ def start(folder, mlflow_port=None, postgres_port=None, timeout=180):
     """Start (or find running) PostgreSQL and MLflow for ``folder``; return the tracking URI."""
     folder = Path(folder).resolve()
     state = _read_state(folder)
-    if state and _alive(state.get("mlflow_pid")):
+    if _is_mlflow(state.get("mlflow_pid")) and _postgres_running(folder) and _healthy(state):
         return state["uri"]
-    postgres_port = postgres_port or state.get("postgres_port") or _free_port()
-    mlflow_port = mlflow_port or state.get("mlflow_port") or _free_port()
+    if _is_mlflow(state.get("mlflow_pid")):  # up, but PostgreSQL or its health is not
+        _stop_process_group(state["mlflow_pid"])
+    free = iter(_free_ports(2))
+    postgres_port = postgres_port or state.get("postgres_port") or next(free)
+    mlflow_port = mlflow_port or state.get("mlflow_port") or next(free)
+    uri = f"http://127.0.0.1:{mlflow_port}"
+    state = {"uri": uri, "mlflow_pid": None, "mlflow_port": mlflow_port}
+    state["postgres_port"] = postgres_port
     folder.mkdir(parents=True, exist_ok=True)
+    _write_state(folder, state)  # the ports first: a failed start is retried on the same ones
     _start_postgres(folder, postgres_port)
     database_uri = f"postgresql+psycopg2://{ROLE}@127.0.0.1:{postgres_port}/{DATABASE}"
     _run([sys.executable, "-m", "mlflow", "db", "upgrade", database_uri], folder / "mlflow.log")
     server = _start_mlflow(folder, database_uri, mlflow_port)
-    uri = f"http://127.0.0.1:{mlflow_port}"
-    _wait_for_health(uri, server, folder / "mlflow.log", timeout)
-    _write_state(
-        folder,
-        {
-            "uri": uri,
-            "mlflow_pid": server.pid,
-            "mlflow_port": mlflow_port,
-            "postgres_port": postgres_port,
-            "backend_store_uri": database_uri,
-            "artifacts": str(folder / "artifacts"),
-        },
-    )
+    try:
+        _wait_for_health(uri, server, folder / "mlflow.log", timeout)
+    except BaseException:
+        _stop_process_group(server.pid)
+        raise
+    state.update(mlflow_pid=server.pid, backend_store_uri=database_uri)
+    state["artifacts"] = str(folder / "artifacts")
+    _write_state(folder, state)
     return uri
 
 
@@ -71,17 +76,14 @@ def stop(folder):
     """Stop MLflow (its process group) and PostgreSQL; their data stays in ``folder``."""
     folder = Path(folder).resolve()
     state = _read_state(folder)
-    pid = state.get("mlflow_pid")
-    if _alive(pid):
-        os.killpg(pid, signal.SIGTERM)
-        deadline = time.monotonic() + 30
-        while _alive(pid) and time.monotonic() < deadline:
-            time.sleep(0.2)
-        if _alive(pid):
-            os.killpg(pid, signal.SIGKILL)
+    if _is_mlflow(state.get("mlflow_pid")):
+        _stop_process_group(state["mlflow_pid"])
+    if state:
+        _write_state(folder, {**state, "mlflow_pid": None})
     if _postgres_running(folder):
         _as_postgres(
-            [_binary("pg_ctl"), "stop", "-D", str(folder / "pgdata"), "-m", "fast", "-w"], folder
+            [_binary("pg_ctl", folder), "stop", "-D", str(_pgdata(folder)), "-m", "fast", "-w"],
+            folder,
         )
 
 
@@ -91,31 +93,54 @@ def status(folder):
     state = _read_state(folder)
     return {
         "uri": state.get("uri"),
-        "mlflow": _alive(state.get("mlflow_pid")),
+        "mlflow": _is_mlflow(state.get("mlflow_pid")),
         "postgres": _postgres_running(folder),
     }
 
 
 def _start_postgres(folder, port):
-    pgdata = folder / "pgdata"
-    log = folder / "postgres.log"
+    """Start the cluster in ``folder/postgres`` (made on first use), reachable on TCP only."""
+    _check_reachable_by_postgres(folder)
+    pgdata = _pgdata(folder)
     if not (pgdata / "PG_VERSION").exists():
         pgdata.mkdir(parents=True, exist_ok=True)
         _give_to_postgres(folder)
         _as_postgres(
-            [_binary("initdb"), "-D", str(pgdata), "-U", ROLE, "--auth=trust", "-E", "UTF8"],
+            [
+                _binary("initdb", folder),
+                "-D",
+                str(pgdata),
+                "-U",
+                ROLE,
+                "--auth=trust",
+                "--no-locale",
+                "-E",
+                "UTF8",
+            ],
             folder,
         )
     _give_to_postgres(folder)
     if not _postgres_running(folder):
-        options = f"-p {port} -c listen_addresses=127.0.0.1 -k {folder}"
+        # No Unix socket: clients use 127.0.0.1, and deep folders would exceed its path limit.
+        options = f"-p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=''"
+        log = pgdata.parent / "postgres.log"
         _as_postgres(
-            [_binary("pg_ctl"), "start", "-D", str(pgdata), "-o", options, "-l", str(log), "-w"],
+            [
+                _binary("pg_ctl", folder),
+                "start",
+                "-D",
+                str(pgdata),
+                "-o",
+                options,
+                "-l",
+                str(log),
+                "-w",
+            ],
             folder,
         )
     listed = _as_postgres(
         [
-            _binary("psql"),
+            _binary("psql", folder),
             "-h",
             "127.0.0.1",
             "-p",
@@ -131,7 +156,7 @@ def _start_postgres(folder, port):
     )
     if listed.strip() != "1":
         _as_postgres(
-            [_binary("createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", ROLE, DATABASE],
+            [_binary("createdb", folder), "-h", "127.0.0.1", "-p", str(port), "-U", ROLE, DATABASE],
             folder,
         )
 
@@ -155,6 +180,7 @@ def _start_mlflow(folder, database_uri, port):
             "--workers",
             "2",
         ],
+        stdin=subprocess.DEVNULL,
         stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,  # its own process group: stop() ends its workers too
@@ -166,36 +192,53 @@ def _wait_for_health(uri, server, log, timeout):
     while time.monotonic() < deadline:
         if server.poll() is not None:
             raise RuntimeError(f"mlflow server exited; see {log}:\n{log.read_text()[-2000:]}")
-        try:
-            with urllib.request.urlopen(f"{uri}/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.5)
+        if _healthy({"uri": uri}):
+            return
+        time.sleep(0.5)
     raise RuntimeError(f"mlflow server did not answer {uri}/health in {timeout} s; see {log}")
 
 
-def _binary(name):
-    """A PostgreSQL program: on PATH, else in Debian's /usr/lib/postgresql/<version>/bin."""
+def _healthy(state):
+    try:
+        with urllib.request.urlopen(f"{state['uri']}/health", timeout=2) as response:
+            return response.status == 200
+    except (OSError, KeyError):
+        return False
+
+
+def _stop_process_group(pid):
+    """SIGTERM the group of ``pid``, then SIGKILL what is left after 30 s."""
+    for signum, wait in ((signal.SIGTERM, 30), (signal.SIGKILL, 10)):
+        try:
+            os.killpg(pid, signum)
+        except ProcessLookupError:
+            return
+        deadline = time.monotonic() + wait
+        while _alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        if not _alive(pid):
+            return
+
+
+def _pgdata(folder):
+    return Path(folder) / "postgres" / "pgdata"
+
+
+def _binary(name, folder):
+    """A PostgreSQL program: the version of the cluster in ``folder`` (the newest for a new one)
+    from Debian's /usr/lib/postgresql/<version>/bin, else the one on PATH."""
+    version_file = _pgdata(folder) / "PG_VERSION"
+    versions = sorted(
+        Path("/usr/lib/postgresql").glob(f"*/bin/{name}"), key=lambda p: int(p.parts[-3])
+    )
+    if version_file.exists():
+        versions = [p for p in versions if p.parts[-3] == version_file.read_text().strip()]
+    if versions:
+        return str(versions[-1])
     found = shutil.which(name)
     if found:
         return found
-    candidates = sorted(
-        Path("/usr/lib/postgresql").glob(f"*/bin/{name}"), key=lambda p: int(p.parts[-3])
-    )
-    if not candidates:
-        raise RuntimeError(
-            f"PostgreSQL's {name} is not installed (Debian: apt-get install postgresql)"
-        )
-    return str(candidates[-1])
-
-
-def _postgres_running(folder):
-    """Whether the cluster in ``folder`` runs (``pg_ctl status``: a stale pid file does not)."""
-    if not (Path(folder) / "pgdata" / "PG_VERSION").exists():
-        return False
-    command = [_binary("pg_ctl"), "status", "-D", str(Path(folder) / "pgdata")]
-    return _as_postgres(command, folder, check=False) is not None
+    raise RuntimeError(f"PostgreSQL's {name} is not installed (Debian: apt-get install postgresql)")
 
 
 def _as_postgres(command, folder, check=True):
@@ -205,7 +248,10 @@ def _as_postgres(command, folder, check=True):
     """
     if os.geteuid() == 0:
         command = ["runuser", "-u", "postgres", "--", *command]
-    result = subprocess.run(command, cwd=folder, capture_output=True, text=True, timeout=120)
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
+    result = subprocess.run(
+        command, cwd=folder, env=environment, capture_output=True, text=True, timeout=120
+    )
     if result.returncode != 0 and not check:
         return None
     if result.returncode != 0:
@@ -213,11 +259,33 @@ def _as_postgres(command, folder, check=True):
     return result.stdout
 
 
+def _postgres_running(folder):
+    """Whether the cluster in ``folder`` runs (``pg_ctl status``: a stale pid file does not)."""
+    if not (_pgdata(folder) / "PG_VERSION").exists():
+        return False
+    command = [_binary("pg_ctl", folder), "status", "-D", str(_pgdata(folder))]
+    return _as_postgres(command, folder, check=False) is not None
+
+
+def _check_reachable_by_postgres(folder):
+    if (
+        os.geteuid() == 0
+        and subprocess.run(
+            ["runuser", "-u", "postgres", "--", "test", "-x", str(folder)], check=False
+        ).returncode
+    ):
+        raise RuntimeError(
+            f"the postgres user cannot reach {folder} (a parent folder is private): "
+            "use --folder with a path it can reach"
+        )
+
+
 def _give_to_postgres(folder):
+    """As root, the cluster's folder belongs to ``postgres``, private; the rest stays ours."""
     if os.geteuid() == 0:
-        subprocess.run(["chown", "-R", "postgres:postgres", str(folder / "pgdata")], check=True)
-        os.chmod(folder / "pgdata", 0o700)
-        os.chmod(folder, 0o777)  # postgres writes its socket and log here
+        cluster = _pgdata(folder).parent
+        subprocess.run(["chown", "-R", "postgres:postgres", str(cluster)], check=True)
+        os.chmod(cluster, 0o700)
 
 
 def _run(command, log):
@@ -227,10 +295,27 @@ def _run(command, log):
         raise RuntimeError(f"{' '.join(command)} failed; see {log}")
 
 
-def _free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+def _free_ports(count):
+    """``count`` distinct free ports on 127.0.0.1 (probed together, so they differ)."""
+    probes = [socket.socket() for _ in range(count)]
+    try:
+        for probe in probes:
+            probe.bind(("127.0.0.1", 0))
+        return [probe.getsockname()[1] for probe in probes]
+    finally:
+        for probe in probes:
+            probe.close()
+
+
+def _is_mlflow(pid):
+    """Whether ``pid`` is a running ``mlflow server`` (a recorded pid may have been reused)."""
+    if not _alive(pid):
+        return False
+    try:
+        command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return False
+    return b"mlflow" in command and b"server" in command
 
 
 def _alive(pid):
@@ -241,6 +326,8 @@ def _alive(pid):
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
+    except PermissionError:
+        return True
     stat = Path(f"/proc/{pid}/stat")
     return not (stat.exists() and stat.read_text().rsplit(")", 1)[-1].split()[0] == "Z")
 
