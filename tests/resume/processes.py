@@ -25,6 +25,17 @@ def start_training(*overrides, log_file, env=None):
         )
 
 
+def run_training(*overrides, timeout=600):
+    """``python -m pipelines.train <overrides>`` to its end; the finished process."""
+    return subprocess.run(
+        [sys.executable, "-m", "pipelines.train", *overrides],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
 def signal_when(process, ready, signum=signal.SIGKILL, timeout=300):
     """Send ``signum`` to ``process`` as soon as ``ready()`` holds; return the exit status."""
     deadline = time.monotonic() + timeout

@@ -25,6 +25,7 @@ from tests.resume.processes import (
     after_epoch_end,
     backups,
     during_backup_write,
+    run_training,
     signal_when,
     start_training,
 )
@@ -108,13 +109,7 @@ def test_a_killed_training_resumes_to_the_same_end(loop, prepared, uninterrupted
         assert signal_when(process, moment(kill, tmp_path)) == -signal.SIGKILL, kill
         assert backups(tmp_path / "models-backup"), f"no complete backup after a kill {kill}"
 
-    final = subprocess.run(
-        [sys.executable, "-m", "pipelines.train", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    final = run_training(*args)
     assert final.returncode == 0, final.stderr[-3000:]
     assert "resuming from" in final.stdout + final.stderr
     assert not (tmp_path / "models-backup").exists()  # a finished training removes its backups

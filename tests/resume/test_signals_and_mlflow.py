@@ -9,15 +9,18 @@ once.
 import json
 import math
 import signal
-import subprocess
-import sys
 
 import pandas as pd
 import pytest
 from mlflow import MlflowClient
 
-from tests.conftest import ROOT
-from tests.resume.processes import after_backup, after_epoch_end, backups, signal_when
+from tests.resume.processes import (
+    after_backup,
+    after_epoch_end,
+    backups,
+    run_training,
+    signal_when,
+)
 from tests.resume.processes import start_training as start
 from ticket_triage.tracking.ending import END_TAG
 
@@ -53,13 +56,7 @@ def test_signals_and_crashes_leave_one_finished_mlflow_run(prepared_dir, tmp_pat
     assert "SIGTERM received: stopping after this batch" in log.read_text()
     assert "Traceback" not in log.read_text()
 
-    refused = subprocess.run(
-        [sys.executable, "-m", "pipelines.train", *args, "optimizer.learning_rate=0.5"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    refused = run_training(*args, "optimizer.learning_rate=0.5")
     assert refused.returncode == 2
     (message,) = [line for line in refused.stderr.splitlines() if line.startswith("error:")]
     assert "optimizer.learning_rate (0.0015 there, 0.5 now)" in message
@@ -69,13 +66,7 @@ def test_signals_and_crashes_leave_one_finished_mlflow_run(prepared_dir, tmp_pat
     assert signal_when(killed, after_epoch_end(tmp_path / "models" / "history.csv", 2)) == -9
     assert client.get_run(run_id).info.status == "RUNNING"  # a SIGKILL leaves no word
 
-    final = subprocess.run(
-        [sys.executable, "-m", "pipelines.train", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    final = run_training(*args)
     assert final.returncode == 0, final.stderr[-3000:]
     assert json.loads((tmp_path / "models" / "mlflow_run.json").read_text())["run_id"] == run_id
     (only,) = client.search_runs([run.info.experiment_id])
