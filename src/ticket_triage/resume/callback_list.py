@@ -26,7 +26,7 @@ from dataclasses import asdict, dataclass
 import keras
 import numpy as np
 
-from ticket_triage.resume.callback_state import get_state, set_state
+from ticket_triage.resume.callback_state import get_state, has_state, set_state
 from ticket_triage.resume.position import Position
 from ticket_triage.tracking.signals import Stopped, defer_stops, stop_requested
 
@@ -168,7 +168,7 @@ class BackedUpCallbackList(keras.callbacks.CallbackList):
         for key, callback in self._keyed_callbacks():
             if key in saved:
                 set_state(callback, _unpack(saved.pop(key), backup.arrays), self.plan.store)
-            elif get_state(callback, self.plan.store, {}) is not None:
+            elif has_state(callback):
                 log.warning("the backup has no state for %s: it starts afresh", key)
         for key in saved:  # e.g. MLflow was reachable then and is not now (tracking.optional)
             log.warning("the backup's state for %s has no callback to go to", key)

@@ -19,6 +19,11 @@ import numpy as np
 log = logging.getLogger(__name__)
 
 
+def has_state(callback):
+    """Whether ``callback`` has a state a backup keeps."""
+    return hasattr(callback, "get_state") or isinstance(callback, tuple(ADAPTERS))
+
+
 def get_state(callback, store, files):
     """``callback``'s state, or ``None`` when it has none worth keeping (the progress bar)."""
     if hasattr(callback, "get_state"):
