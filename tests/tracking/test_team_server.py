@@ -69,7 +69,7 @@ def test_a_parallel_sweep_loses_nothing_and_survives_a_restart(server, prepared_
         assert job.info.status == "FINISHED"
         for name in ("loss", "val_loss", "learning_rate"):
             steps = [m.step for m in client.get_metric_history(job.info.run_id, name)]
-            assert sorted(steps) == [0, 1], (job.info.run_name, name)
+            assert sorted(steps) == [0, 1], why(job, name, tmp_path / "multirun", folder)
         artifacts = {a.path for a in client.list_artifacts(job.info.run_id)}
         assert {"history.csv", "checkpoints", "config.yaml"} <= artifacts
     models = client.search_logged_models(experiment_ids=[parent.info.experiment_id])
@@ -89,6 +89,17 @@ def test_a_parallel_sweep_loses_nothing_and_survives_a_restart(server, prepared_
     assert {job.info.run_id for job in again_jobs} == {job.info.run_id for job in jobs}
     history = client.get_metric_history(jobs[0].info.run_id, "val_loss")
     assert [m.step for m in history] == [0, 1]
+
+
+def why(job, metric, sweep_dir, folder):
+    """What a failed check needs to be understood: the job's log and the server's log."""
+    job_logs = "\n".join(
+        log.read_text()[-1500:]
+        for log in sweep_dir.glob("*/*.log")
+        if job.info.run_id in log.read_text()
+    )
+    server_log = (folder / "mlflow.log").read_text()[-3000:]
+    return f"{job.info.run_name}: {metric}\n--- job log\n{job_logs}\n--- server log\n{server_log}"
 
 
 def sweep(uri):
