@@ -11,7 +11,10 @@ Example:
     ['department', 'priority']
 """
 
+from typing import NamedTuple
+
 import keras
+import tensorflow as tf
 from keras import ops
 
 from ticket_triage.data.schema import HEAD_DEPARTMENT as DEPARTMENT
@@ -93,6 +96,12 @@ class MetricSet:
     """Loss trackers and head metrics for hand-written loops (chapter 7.4.2 and 7.4.3).
 
     ``update`` adds a batch, ``result`` reads the epoch so far, ``reset`` starts a new epoch.
+
+    Under a ``tf.distribute`` strategy, ``loss`` and ``update`` run on each replica (inside
+    ``strategy.run``): the loss is divided by the number of replicas, as Keras's own losses do
+    there, so that the gradients summed across replicas are those of the global batch; the
+    trackers get it multiplied back. ``result`` runs outside, where reading a metric sums its
+    variables over the replicas: the epoch's metrics over the global batches.
     """
 
     def __init__(self, objectives):
@@ -112,32 +121,43 @@ class MetricSet:
         return [self.loss_tracker, *self.head_loss_trackers.values(), *head_metrics]
 
     def loss(self, targets, predictions, extra_losses=(), sample_weights=None):
-        """Total loss (head losses times their loss weights, plus regularisation) and each
-        head's loss; ``sample_weights`` (per head, as the targets) weigh tickets as ``fit`` does:
-        ``sum(weight * loss) / batch size``."""
+        """``(loss, batch)``: the loss to differentiate, and the batch's losses to report.
+
+        The loss is the head losses times their loss weights, plus regularisation;
+        ``sample_weights`` (per head, as the targets) weigh tickets as ``fit`` does:
+        ``sum(weight * loss) / batch size``. Under a strategy it is this replica's part of the
+        global batch's loss, so that the replicas' gradients sum to the global batch's, even when
+        the global batch is split unevenly (its last, partial batch: one replica may get none).
+        ``batch`` (a ``BatchLoss``) holds this replica's own losses, for ``update``.
+        """
         targets = self.objectives.as_dict(targets)
         predictions = self.objectives.as_dict(predictions)
         weights = self.objectives.as_dict(sample_weights) if sample_weights is not None else {}
-        head_losses = {
+        replicas = replica_count()
+        head_losses = {  # Keras's losses divide by the replicas: multiplied back, the batch's mean
             head: self.loss_functions[head](
                 targets[head], predictions[head], sample_weight=weights.get(head)
             )
+            * replicas
             for head in self.objectives.heads
         }
+        share = _share_of_global_batch(predictions[self.objectives.heads[0]], replicas)
         total = sum(self.objectives.loss_weights[head] * loss for head, loss in head_losses.items())
-        if extra_losses:
-            total = total + ops.sum(extra_losses)
-        return total, head_losses
+        extra = ops.sum(extra_losses) if extra_losses else 0.0
+        loss = total * share + extra / replicas
+        return loss, BatchLoss(total + extra, head_losses, share)
 
-    def update(self, targets, predictions, total_loss, head_losses):
+    def update(self, targets, predictions, batch):
+        """Add a batch: its targets, predictions and ``BatchLoss``."""
         targets = self.objectives.as_dict(targets)
         predictions = self.objectives.as_dict(predictions)
         batch_size = ops.shape(predictions[self.objectives.heads[0]])[0]
-        self.loss_tracker.update_state(total_loss, sample_weight=batch_size)
+        self.loss_tracker.update_state(batch.total, sample_weight=batch_size)
         # fit() averages the per-head losses per batch, not per sample (Keras 3 weights them by
-        # the static batch size, unknown inside its compiled step); we report them the same way.
+        # the static batch size, unknown inside its compiled step); we report them the same way,
+        # a replica's loss weighing its share of the global batch.
         for head, tracker in self.head_loss_trackers.items():
-            tracker.update_state(head_losses[head])
+            tracker.update_state(batch.heads[head], sample_weight=batch.share)
         for head, metrics in self.head_metrics.items():
             for metric in metrics:
                 metric.update_state(targets[head], predictions[head])
@@ -155,3 +175,25 @@ class MetricSet:
     def reset(self):
         for metric in self.metrics:
             metric.reset_state()
+
+
+class BatchLoss(NamedTuple):
+    """One replica's losses on its part of a batch, for the trackers."""
+
+    total: object  # the total loss (weighted heads and regularisation), mean over its tickets
+    heads: dict  # head -> its loss, mean over its tickets
+    share: object  # its tickets / the global batch's tickets (1 without a strategy)
+
+
+def _share_of_global_batch(predictions, replicas):
+    if replicas == 1:
+        return 1.0
+    local = ops.cast(ops.shape(predictions)[0], "float32")
+    return ops.divide_no_nan(
+        local, tf.distribute.get_replica_context().all_reduce(tf.distribute.ReduceOp.SUM, local)
+    )
+
+
+def replica_count():
+    """Replicas of the current ``tf.distribute`` strategy (1 without one)."""
+    return tf.distribute.get_strategy().num_replicas_in_sync

@@ -20,7 +20,7 @@ import tensorflow as tf
 
 from ticket_triage.errors import unknown_choice
 from ticket_triage.loops.fit import fit_compiled
-from ticket_triage.objectives import MetricSet
+from ticket_triage.objectives import MetricSet, replica_count
 
 VARIANTS = ("trackers", "compiled")
 
@@ -54,16 +54,16 @@ class TrainStepModel(keras.Model):
         inputs, targets, sample_weights = keras.utils.unpack_x_y_sample_weight(data)
         with tf.GradientTape() as tape:
             predictions = self(inputs, training=True)
-            loss, head_losses = self._loss(inputs, targets, predictions, sample_weights)
+            loss, batch = self._loss(inputs, targets, predictions, sample_weights)
         gradients = tape.gradient(loss, self.trainable_weights)
         self.optimizer.apply(gradients, self.trainable_weights)
-        return self._update_metrics(inputs, targets, predictions, loss, head_losses)
+        return self._update_metrics(inputs, targets, predictions, loss, batch)
 
     def test_step(self, data):
         inputs, targets = data
         predictions = self(inputs, training=False)
-        loss, head_losses = self._loss(inputs, targets, predictions)
-        return self._update_metrics(inputs, targets, predictions, loss, head_losses)
+        loss, batch = self._loss(inputs, targets, predictions)
+        return self._update_metrics(inputs, targets, predictions, loss, batch)
 
     def _loss(self, inputs, targets, predictions, sample_weights=None):
         if self.tracked:
@@ -73,14 +73,19 @@ class TrainStepModel(keras.Model):
         )
         return loss, None
 
-    def _update_metrics(self, inputs, targets, predictions, loss, head_losses):
+    def _update_metrics(self, inputs, targets, predictions, loss, batch):
         if self.tracked:
-            self.tracked.update(targets, predictions, loss, head_losses)
+            self.tracked.update(targets, predictions, batch)
             return self.tracked.result()
         batch_size = tf.shape(tf.nest.flatten(predictions)[0])[0]
         loss_tracker = next(m for m in self.metrics if m.name == "loss")
-        loss_tracker.update_state(loss, sample_weight=batch_size)
+        # compute_loss divides by the replicas (see MetricSet); the tracker wants the batch's loss
+        loss_tracker.update_state(loss * replica_count(), sample_weight=batch_size)
         return self.compute_metrics(inputs, targets, predictions)
+
+    def metrics_logs(self):
+        """The logs of the running metrics (read across replicas by ``distributed_fit``)."""
+        return self.tracked.result() if self.tracked else self.get_metrics_result()
 
     def save(self, filepath, overwrite=True, **kwargs):
         """Save the ticket model being trained (what ``ModelCheckpoint`` calls)."""
@@ -91,9 +96,10 @@ def train_with_train_step(
     model, data, objectives, optimizer, callbacks, epochs, loop_cfg, plan=None
 ):
     """Wrap ``model`` in ``TrainStepModel`` and ``fit`` it."""
-    wrapper = TrainStepModel(
-        model, objectives, variant=loop_cfg.variant, name=f"train_step_{model.name}"
-    )
-    compile_args = objectives.compile_args() if loop_cfg.variant == "compiled" else {}
-    wrapper.compile(optimizer=optimizer, **compile_args)
+    with model.distribute_strategy.scope():  # the wrapper's metrics, and its strategy
+        wrapper = TrainStepModel(
+            model, objectives, variant=loop_cfg.variant, name=f"train_step_{model.name}"
+        )
+        compile_args = objectives.compile_args() if loop_cfg.variant == "compiled" else {}
+        wrapper.compile(optimizer=optimizer, **compile_args)
     return fit_compiled(wrapper, data, objectives, callbacks, epochs, loop_cfg.verbose, plan)

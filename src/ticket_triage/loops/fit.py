@@ -1,12 +1,14 @@
 """``loop=fit``: the built-in training loop (chapter 7.3): ``compile`` then ``fit``."""
 
+from ticket_triage.distribution.distributed_fit import adapt_fit
 from ticket_triage.resume.callback_list import BackedUpCallbackList, TrainingState
 from ticket_triage.resume.position import Position
 
 
 def train_with_fit(model, data, objectives, optimizer, callbacks, epochs, loop_cfg, plan=None):
     """Compile with the shared objectives and ``fit`` on the train split, validating on val."""
-    model.compile(optimizer=optimizer, **objectives.compile_args())
+    with model.distribute_strategy.scope():  # the compiled metrics' variables
+        model.compile(optimizer=optimizer, **objectives.compile_args())
     return fit_compiled(model, data, objectives, callbacks, epochs, loop_cfg.verbose, plan)
 
 
@@ -23,6 +25,7 @@ def fit_compiled(model, data, objectives, callbacks, epochs, verbose, plan=None)
     callbacks see one training: one ``on_train_begin``, one ``on_train_end``.
     """
     steps = data.steps("train")
+    adapt_fit(model)  # exact logs under a strategy; keras#20585 under multi_worker
 
     def train_batches(start, end_epoch):
         return data.dataset(
@@ -34,7 +37,8 @@ def fit_compiled(model, data, objectives, callbacks, epochs, verbose, plan=None)
         # optimizer's variables only when it traces its first step, after on_train_begin, where
         # a backup is restored. Keras's own _symbolic_build (what fit() runs first under a
         # strategy; private, present through Keras 3.15) creates them from one batch's shapes.
-        model._symbolic_build(data_batch=next(iter(train_batches(Position(), 1))))
+        with model.distribute_strategy.scope():
+            model._symbolic_build(data_batch=next(iter(train_batches(Position(), 1))))
 
     state = TrainingState(
         model,

@@ -12,6 +12,12 @@ the consumed batches, and the callback list restores the state before the first 
 The callbacks are driven by hand, in the order ``fit()`` uses, so checkpointing, early stopping
 (``model.stop_training``), learning-rate reduction (``model.optimizer``), CSV logging,
 TensorBoard and the progress bar behave as they do under ``fit()``.
+
+Under a ``tf.distribute`` strategy (``distribution``: the model was built in its scope), each
+step runs on every replica with ``strategy.run`` on its share of the global batch, which
+``experimental_distribute_dataset`` splits; the optimizer sums the replicas' gradients, and the
+metrics are read across replicas. Without one, TensorFlow's default strategy makes both calls
+plain function calls.
 """
 
 import tensorflow as tf
@@ -36,24 +42,30 @@ def train_with_graph_loop(
 
 
 def _train(model, data, objectives, optimizer, callbacks, epochs, loop_cfg, plan, graph):
+    strategy = model.distribute_strategy
     model.compile(optimizer=optimizer)  # no loss: it only attaches the optimizer for callbacks
-    train_metrics, val_metrics = MetricSet(objectives), MetricSet(objectives)
+    with strategy.scope():
+        train_metrics, val_metrics = MetricSet(objectives), MetricSet(objectives)
 
-    def train_step(inputs, targets, sample_weights):
+    def replica_train_step(inputs, targets, sample_weights):
         with tf.GradientTape() as tape:
             predictions = model(inputs, training=True)
-            loss, head_losses = train_metrics.loss(
-                targets, predictions, model.losses, sample_weights
-            )
+            loss, batch = train_metrics.loss(targets, predictions, model.losses, sample_weights)
         gradients = tape.gradient(loss, model.trainable_weights)
         model.optimizer.apply(gradients, model.trainable_weights)
-        train_metrics.update(targets, predictions, loss, head_losses)
+        train_metrics.update(targets, predictions, batch)
+
+    def replica_test_step(inputs, targets):
+        predictions = model(inputs, training=False)
+        _, batch = val_metrics.loss(targets, predictions, model.losses)
+        val_metrics.update(targets, predictions, batch)
+
+    def train_step(batch):
+        strategy.run(replica_train_step, args=batch)
         return train_metrics.result()
 
-    def test_step(inputs, targets):
-        predictions = model(inputs, training=False)
-        loss, head_losses = val_metrics.loss(targets, predictions, model.losses)
-        val_metrics.update(targets, predictions, loss, head_losses)
+    def test_step(batch):
+        strategy.run(replica_test_step, args=batch)
         return val_metrics.result()
 
     if graph:
@@ -72,11 +84,20 @@ def _train(model, data, objectives, optimizer, callbacks, epochs, loop_cfg, plan
     )
     start = plan.start if plan else Position()
     batches = iter(
-        data.dataset(
-            "train", objectives.heads, epochs, objectives.named_outputs, weighted=True, start=start
+        strategy.experimental_distribute_dataset(
+            data.dataset(
+                "train",
+                objectives.heads,
+                epochs,
+                objectives.named_outputs,
+                weighted=True,
+                start=start,
+            )
         )
     )
-    val_data = data.dataset("val", objectives.heads, named_targets=objectives.named_outputs)
+    val_data = strategy.experimental_distribute_dataset(
+        data.dataset("val", objectives.heads, named_targets=objectives.named_outputs)
+    )
     model.stop_training = False
     callback_list.on_train_begin()  # on resume: weights, optimizer, callbacks come back here
     epoch_logs = {}
@@ -84,9 +105,9 @@ def _train(model, data, objectives, optimizer, callbacks, epochs, loop_cfg, plan
         train_metrics.reset()
         callback_list.on_epoch_begin(epoch)  # ...and the partly done epoch's running metrics
         for step in range(start.first_batch(epoch), data.steps("train")):
-            inputs, targets, sample_weights = next(batches)
+            batch = next(batches)
             callback_list.on_train_batch_begin(step)
-            logs = train_step(inputs, targets, sample_weights)
+            logs = train_step(batch)
             callback_list.on_train_batch_end(step, logs)
             if model.stop_training:
                 break
@@ -110,9 +131,9 @@ def _evaluate(val_data, test_step, val_metrics, callback_list):
     """One pass over the validation data with metrics reset first, as ``fit()`` does."""
     val_metrics.reset()
     callback_list.on_test_begin()
-    for step, (inputs, targets) in enumerate(val_data):
+    for step, batch in enumerate(val_data):
         callback_list.on_test_batch_begin(step)
-        logs = test_step(inputs, targets)
+        logs = test_step(batch)
         callback_list.on_test_batch_end(step, logs)
     logs = _floats(val_metrics.result())
     callback_list.on_test_end(logs)

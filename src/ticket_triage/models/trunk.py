@@ -6,9 +6,14 @@ the heads, so ``training=True`` and ``training=False`` really differ (chapter 7.
 batch-norm moving statistics are non-trainable weights. The same layer list serves the
 functional graph (applied in order) and the subclassed model (looped over in ``call``), which is
 why those models have identical weights in identical order.
+
+Built in a ``tf.distribute`` strategy's scope (``distribution``), batch normalisation is
+synchronized: its batch statistics are those of the global batch, not of each replica's share,
+so distributed training computes what one device would.
 """
 
 import keras
+import tensorflow as tf
 from keras import layers
 
 from ticket_triage.models.spec import FEATURES
@@ -30,7 +35,12 @@ def trunk_layers(width=64, depth=1, dropout=0.0, batch_norm=False, prefix="trunk
             stack.append(layers.Dropout(dropout, name=f"{prefix}_dropout_{block}"))
         stack.append(layers.Dense(width, use_bias=not batch_norm, name=f"{prefix}_dense_{block}"))
         if batch_norm:
-            stack.append(layers.BatchNormalization(name=f"{prefix}_batch_norm_{block}"))
+            stack.append(
+                layers.BatchNormalization(
+                    synchronized=tf.distribute.has_strategy(),
+                    name=f"{prefix}_batch_norm_{block}",
+                )
+            )
         last = block == depth - 1
         stack.append(layers.Activation("relu", name=FEATURES if last else f"{prefix}_relu_{block}"))
     return stack

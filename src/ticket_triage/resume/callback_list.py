@@ -7,7 +7,8 @@ Backups are written every ``trainer.backup.every_n_batches`` training batches an
 end, after every callback has seen the batch or epoch, so that their state is in the backup. The
 MLflow logger's buffered metrics are sent right after each backup (``flush``), so a resumed run
 neither repeats a metric step nor misses one. A SIGTERM or SIGINT is acted on at the next batch
-end: a backup, then ``Stopped``.
+end (under ``distribution=multi_worker``: at the next backup point, by all workers together, see
+``distribution.agreement``): a backup, then ``Stopped``.
 
 On resume, ``on_train_begin`` first lets every callback reset itself, then gives everything its
 saved state back: weights, optimizer variables (iterations, slots, learning rate), the models'
@@ -26,6 +27,7 @@ from dataclasses import asdict, dataclass
 import keras
 import numpy as np
 
+from ticket_triage.distribution.agreement import agreed_stop, is_multi_worker
 from ticket_triage.resume.callback_state import get_state, has_state, set_state
 from ticket_triage.resume.position import Position
 from ticket_triage.tracking.signals import Stopped, defer_stops, stop_requested
@@ -114,8 +116,9 @@ class BackedUpCallbackList(keras.callbacks.CallbackList):
         if batch + 1 >= self.steps:
             return  # the epoch-end backup follows
         every = self.plan.every_n_batches if self.plan else 0
-        stop = stop_requested()
-        if stop or (every and self._since_backup >= every):
+        backup_point = bool(every) and self._since_backup >= every
+        stop = self._stop_requested(backup_point)
+        if stop or backup_point:
             self._back_up(Position(self._epoch, batch + 1))
         if stop:
             raise Stopped(stop)
@@ -124,8 +127,9 @@ class BackedUpCallbackList(keras.callbacks.CallbackList):
         super().on_epoch_end(epoch, logs)
         self.last_epoch_logs = logs
         finished = bool(self.state.model.stop_training) or epoch + 1 >= self.epochs
+        stop = self._stop_requested(backup_point=True)
         self._back_up(Position(epoch + 1, 0, finished))
-        if stop := stop_requested():
+        if stop:
             raise Stopped(stop)
 
     def on_train_end(self, logs=None):
@@ -135,6 +139,14 @@ class BackedUpCallbackList(keras.callbacks.CallbackList):
             raise Stopped(stop)
         defer_stops(False)
         super().on_train_end(logs)
+
+    def _stop_requested(self, backup_point):
+        """The signal to stop on now, if any; several workers agree at backup points only
+        (``distribution.agreement``)."""
+        strategy = self.state.model.distribute_strategy
+        if not is_multi_worker(strategy):
+            return stop_requested()
+        return agreed_stop(strategy, stop_requested()) if backup_point else None
 
     def _back_up(self, position):
         self._since_backup = 0

@@ -117,7 +117,9 @@ class MlflowLogger(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         metrics = dict(logs or {})
-        metrics.setdefault("learning_rate", float(self.model.optimizer.learning_rate))
+        metrics.setdefault(
+            "learning_rate", float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate))
+        )
         self._add(metrics, epoch)
         if self.checkpoint.exists() and self.checkpoint.stat().st_mtime != self._checkpoint_mtime:
             self._checkpoint_mtime = self.checkpoint.stat().st_mtime

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from hydra.experimental.callback import Callback
 
+from ticket_triage.distribution.worker import Worker
 from ticket_triage.tracking import store
 from ticket_triage.tracking.ending import end_run
 from ticket_triage.tracking.runs import start_sweep_parent
@@ -33,7 +34,7 @@ class SweepParentRun(Callback):
         self.parent = None
 
     def on_multirun_start(self, config, **kwargs):
-        if not config.tracking.enabled:
+        if not config.tracking.enabled or not _on_chief(config):
             return
         sweep_dir = str(Path(config.hydra.sweep.dir).resolve())  # as the jobs see it
         self.parent = start_sweep_parent(config.tracking, sweep_dir)
@@ -60,3 +61,8 @@ class SweepParentRun(Callback):
         query = f"tags.`mlflow.parentRunId` = '{self.parent.run_id}'"
         jobs = store.search_all(self.parent.client, self.parent.experiment_id, query)
         return [job.info.status for job in jobs]
+
+
+def _on_chief(config):
+    """Under ``distribution=multi_worker`` all workers run the sweep; the chief owns the parent."""
+    return Worker.current(config.get("distribution", {}).get("name", "none")).chief

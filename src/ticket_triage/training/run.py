@@ -12,6 +12,11 @@ Outputs (``paths.models_dir`` and ``paths.reports_dir``):
     reports/train_metrics.json      final and best-epoch metrics, throughput
     models/inspection/              summary, layer table, plot_model images
 
+Under ``distribution=mirrored|multi_worker`` the model, its optimizer (built there, before the
+first step) and the metrics are made in the ``tf.distribute`` strategy's scope; the loops take the
+strategy from the model. Only the chief worker writes these files and logs to MLflow
+(``distribution.worker``).
+
 While it runs, the whole training state is backed up in ``paths.backup_dir`` (outside
 ``models/``, which DVC removes before a run), so that running the same command again after a
 crash resumes where it stopped (``resume``); a training that ends removes its backups.
@@ -35,6 +40,9 @@ from ticket_triage.callbacks.throughput import Throughput
 from ticket_triage.config import per_job_paths
 from ticket_triage.data import schema
 from ticket_triage.data.pipeline import TicketData
+from ticket_triage.distribution.agreement import wait_for_all
+from ticket_triage.distribution.strategy import make_strategy
+from ticket_triage.distribution.worker import Worker, remove_scratch, worker_config
 from ticket_triage.errors import ConfigError, unknown_choice
 from ticket_triage.loops import LOOPS
 from ticket_triage.models.factory import build_model
@@ -54,9 +62,10 @@ def train(cfg):
     """Train the configured model with the configured loop; return the summary metrics."""
     if cfg.loop.name not in LOOPS:
         raise unknown_choice("loop.name", cfg.loop.name, LOOPS)
-    optimizer = make_optimizer(cfg.optimizer)
+    strategy = make_strategy(cfg.distribution)  # first: TensorFlow must not have started yet
+    worker = Worker.current(cfg.distribution.name)
     seed_everything(cfg.seed, cfg.trainer.deterministic)
-    cfg = per_job_paths(cfg)
+    cfg = worker_config(per_job_paths(cfg), worker)
     models_dir, reports_dir = Path(cfg.paths.models_dir), Path(cfg.paths.reports_dir)
     models_dir.mkdir(parents=True, exist_ok=True)
     reports_dir.mkdir(parents=True, exist_ok=True)
@@ -74,7 +83,10 @@ def train(cfg):
         merge_inputs=built.sequential,
     )
     data.weigh_classes(cfg.trainer.class_weight)
-    model = build_model(cfg.model, built.spec, sparse=built.sparse_inputs)
+    with strategy.scope():
+        model = build_model(cfg.model, built.spec, sparse=built.sparse_inputs)
+        optimizer = make_optimizer(cfg.optimizer)
+        optimizer.build(model.trainable_variables)  # in scope, before any step: keras#23085
     objectives = Objectives(
         built.heads, named_outputs=not built.sequential, loss_weights=cfg.trainer.loss_weights
     )
@@ -98,11 +110,13 @@ def train(cfg):
     if tracker is not None:
         callbacks.append(tracker)  # last: it logs what the other callbacks have written
     log.info(
-        "training %s with loop=%s on %d tickets (%d steps/epoch)",
+        "training %s with loop=%s on %d tickets (%d steps/epoch) on %d replica(s)%s",
         model.name,
         cfg.loop.name,
         data.size("train"),
         data.steps("train"),
+        strategy.num_replicas_in_sync,
+        "" if worker.count == 1 else f", worker {worker.index} of {worker.count}",
     )
     started = time.perf_counter()
     with tracked_run(run):  # the MLflow run ends FINISHED, FAILED or KILLED, whatever happens
@@ -115,10 +129,12 @@ def train(cfg):
         time.perf_counter() - started,
         cfg,
     )
-    summary["learning_rate_at_end"] = float(optimizer.learning_rate)
+    summary["learning_rate_at_end"] = float(keras.ops.convert_to_numpy(optimizer.learning_rate))
     export()
     (reports_dir / "train_metrics.json").write_text(json.dumps(summary, indent=2) + "\n")
     plan.finish()
+    remove_scratch(cfg, worker)
+    wait_for_all(strategy)
     log.info("done: %s", {k: summary[k] for k in ("epochs_run", "best_epoch", "seconds")})
     return summary
 
