@@ -1,6 +1,6 @@
 """``fit()`` under a ``tf.distribute`` strategy: exact logs, and multi-worker on Keras 3.15.
 
-Two things in Keras's TensorFlow trainer (``keras/src/backend/tensorflow/trainer.py``) are worked
+Three things in Keras's TensorFlow trainer (``keras/src/backend/tensorflow/trainer.py``) are worked
 around here, on one model instance, from this side (no installed file is changed):
 
 * **Logs are averages of per-replica metrics.** Each step's logs are read on every replica (its
@@ -8,13 +8,17 @@ around here, on one model instance, from this side (no installed file is changed
   RMSEs is not the RMSE of the global batch, and when the last, partial batch leaves a replica
   empty the average is off. Here the logs are read once across replicas (``merge_call``), where
   a metric's variables are summed over replicas: the logs of one device on the global batch.
-* **MultiWorkerMirroredStrategy fails** (keras-team/keras#20585, both times reducing values that
-  need no reduction). Before the first step ``_maybe_symbolic_build`` averages the whole first
-  batch across replicas only to read its shapes, which that strategy refuses for a structure
-  (``ValueError: Attempt to convert a value (PerReplica:{ 0: <tf.Tensor: ...``); here the shapes
-  come from this worker's first replica batch. After each step the (scalar) logs are averaged
-  along axis 0 (``Invalid reduction dimension 0 for input with 0 dimensions``); here they get a
-  leading axis of length 1. ``steps_per_execution`` above 1 still fails under that strategy.
+* **The first batch is averaged across replicas** by ``_maybe_symbolic_build``, before the first
+  step of ``fit`` and of each validation, only to read its shapes. Replicas holding different
+  numbers of tickets cannot be averaged (``MirroredStrategy``: ``Inputs to operation AddN of
+  type AddN must have the same size and shape``, when the validation split is smaller than a
+  batch), and ``MultiWorkerMirroredStrategy`` refuses to reduce a structure at all
+  (keras-team/keras#20585: ``ValueError: Attempt to convert a value (PerReplica:{ 0:
+  <tf.Tensor: ...``). Here the shapes come from this worker's first replica batch.
+* **MultiWorkerMirroredStrategy fails after every step** too (keras#20585): the (scalar) logs
+  are averaged along axis 0 (``Invalid reduction dimension 0 for input with 0 dimensions``);
+  here they get a leading axis of length 1. ``steps_per_execution`` above 1 still fails under
+  that strategy.
 
 Without a strategy (one replica) the model is left as it is.
 
@@ -37,8 +41,7 @@ def adapt_fit(model):
     if strategy.num_replicas_in_sync == 1:
         return model
     multi_worker = isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy)
-    if multi_worker:
-        model._maybe_symbolic_build = types.MethodType(_build_from_local_batch, model)
+    model._maybe_symbolic_build = types.MethodType(_build_from_local_batch, model)
     model.train_step = _global_logs(model, model.train_step, multi_worker)
     model.test_step = _global_logs(model, model.test_step, multi_worker)
     return model
