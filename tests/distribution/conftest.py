@@ -16,6 +16,16 @@ from tests.conftest import ROOT
 
 LOOPS = ("fit", "eager", "graph", "train_step")
 EPOCHS = 2
+# loop -> (relative tolerance of the logs, absolute tolerance of the weights) against one device.
+# The replicas sum their parts of each batch's gradient where one device sums the whole batch,
+# so float32 rounding differs (about 1e-7 relative per sum; measured after 2 epochs: 2e-7 in the
+# logs, 1.2e-7 in the weights). ``fit`` uses Keras's own losses, which average each replica's
+# tickets and divide by the replicas: that weighs the replicas' parts of the epoch's last,
+# partial batch equally when they hold different numbers of tickets (475 training tickets, batch
+# 64: 27 tickets split 14/13). The hand-written losses weigh each part by its tickets
+# (``MetricSet``). Measured for ``fit``: 3e-3 relative in the logs, 8e-3 in the weights.
+TOLERANCES = {"fit": (1e-2, 2e-2), "eager": (1e-4, 1e-5), "graph": (1e-4, 1e-5)}
+TOLERANCES["train_step"] = TOLERANCES["graph"]
 
 
 def training_overrides(prepared_dir, out):
@@ -75,8 +85,9 @@ def weights(folder):
     return [np.asarray(w) for w in model.get_weights()]
 
 
-def assert_same_training(folder, reference, rtol, atol):
-    """Per-epoch logs within ``rtol`` and final weights within ``atol`` of ``reference``'s."""
+def assert_same_training(folder, reference, loop):
+    """Per-epoch logs and final weights within ``loop``'s tolerances of ``reference``'s."""
+    rtol, atol = TOLERANCES[loop]
     got, expected = history(folder), history(reference)
     assert len(got) == len(expected) == EPOCHS
     for row, want in zip(got, expected, strict=True):

@@ -1,13 +1,7 @@
 """``distribution=multi_worker``: two worker processes on 127.0.0.1, started by
 ``scripts/local-workers``, train every loop mode (``fit`` and ``train_step`` through the
 keras#20585 workaround) as one device does; only the chief logs to MLflow; a failing worker
-stops them all.
-
-Tolerances: as for ``mirrored`` (see ``test_mirrored``), except ``fit``'s losses. Keras's own
-losses average each replica's share of a batch and divide by the replicas, which weighs the
-shares equally; this strategy splits the epoch's last, partial batch unevenly (one worker may get
-all of it), so that batch's gradient differs from one device's. The hand-written loops weigh each
-replica by its share (``MetricSet``); ``fit`` is left to Keras: within 1% on 2 epochs.
+stops them all (tolerances: ``conftest.TOLERANCES``).
 """
 
 import subprocess
@@ -49,10 +43,7 @@ def test_two_workers_train_every_loop_mode_and_only_the_chief_logs(
     chief = tmp_path / "multirun" / "worker-0"
     for job, loop in enumerate(LOOPS):
         assert "worker 0 of 2" in (chief / str(job) / "train.log").read_text()
-        fit_path = loop == "fit"
-        assert_same_training(
-            chief / str(job), single_device[loop], rtol=1e-2 if fit_path else 1e-4, atol=1e-5
-        )
+        assert_same_training(chief / str(job), single_device[loop], loop)
     left = [path for path in (tmp_path / "models-backup").rglob("*") if path.is_file()]
     assert not left, f"backups or a non-chief worker's files left behind: {left}"
 
