@@ -40,14 +40,19 @@ def run_workers(count, overrides, python=sys.executable, cwd=ROOT, out=sys.stdou
     """Run ``count`` workers to the end; return 0, or the exit code of the first that failed."""
     ports = free_ports(count)
     base = _hydra_dir(overrides)
+    flags = [o for o in overrides if o.startswith("-")]  # Hydra's -m: before the overrides
+    settings = [
+        o for o in overrides if not o.startswith(("-", "hydra.run.dir=", "hydra.sweep.dir="))
+    ]
     workers = [
         subprocess.Popen(
             [
                 python,
                 "-m",
                 "pipelines.train",
+                *flags,
                 "distribution=multi_worker",
-                *[o for o in overrides if not o.startswith(("hydra.run.dir=", "hydra.sweep.dir="))],
+                *settings,
                 f"hydra.run.dir={base}/worker-{index}",
                 f"hydra.sweep.dir={base}/worker-{index}",
             ],
