@@ -78,16 +78,28 @@ def bounded_http_retries():
     os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", "20")
 
 
-def retrying(call, *args, attempts=30, **kwargs):
-    """Call ``call(*args, **kwargs)``, waiting out SQLite's "database is locked"."""
-    for attempt in range(attempts):
+# Transient store errors and how often each is retried. Two writers inserting the same new row
+# at once (parallel jobs logging the same dataset) make one fail on the unique key; tried again,
+# the row exists and the call goes through.
+_TRANSIENT = {
+    "database is locked": 30,  # SQLite: one writer at a time
+    "duplicate key value violates unique constraint": 5,  # PostgreSQL
+    "UNIQUE constraint failed": 5,  # SQLite
+}
+
+
+def retrying(call, *args, **kwargs):
+    """Call ``call(*args, **kwargs)``, waiting out SQLite locks and concurrent-insert conflicts."""
+    attempt = 0
+    while True:
         try:
             return call(*args, **kwargs)
         except Exception as error:
-            if "database is locked" not in str(error) or attempt == attempts - 1:
+            attempts = next((n for text, n in _TRANSIENT.items() if text in str(error)), 0)
+            attempt += 1
+            if attempt >= attempts:
                 raise
             time.sleep(min(2.0, 0.05 * 2**attempt) * (0.5 + random.random()))
-    raise AssertionError("unreachable")
 
 
 def lock_path(uri):
