@@ -4,6 +4,7 @@ keras#20585 workaround) as one device does; only the chief logs to MLflow; a fai
 stops them all (tolerances: ``conftest.TOLERANCES``).
 """
 
+import signal
 import subprocess
 import time
 
@@ -44,7 +45,11 @@ def test_two_workers_train_every_loop_mode_and_only_the_chief_logs(
     for job, loop in enumerate(LOOPS):
         assert "worker 0 of 2" in (chief / str(job) / "train.log").read_text()
         assert_same_training(chief / str(job), single_device[loop], loop)
-    left = [path for path in (tmp_path / "models-backup").rglob("*") if path.is_file()]
+    left = [
+        path
+        for path in (tmp_path / "models-backup").rglob("*")
+        if path.is_file() or path.name.startswith("worker-")
+    ]
     assert not left, f"backups or a non-chief worker's files left behind: {left}"
 
     client = MlflowClient(store)
@@ -56,8 +61,8 @@ def test_two_workers_train_every_loop_mode_and_only_the_chief_logs(
     assert all(run.info.status == "FINISHED" for run in jobs)
 
 
-@pytest.mark.slow
-def test_a_failing_worker_stops_them_all(prepared_dir, tmp_path):
+def start_long_training(prepared_dir, tmp_path):
+    """``scripts/local-workers 2`` on a long training; return it once the chief ended an epoch."""
     started = time.monotonic()
     script = subprocess.Popen(
         [
@@ -74,16 +79,33 @@ def test_a_failing_worker_stops_them_all(prepared_dir, tmp_path):
         stderr=subprocess.STDOUT,
         text=True,
     )
-    workers = []
-    while len(workers) < 2:
-        assert script.poll() is None and time.monotonic() - started < 120
-        workers = psutil.Process(script.pid).children()
-        time.sleep(0.2)
-    while not (tmp_path / "models" / "history.csv").exists():  # the chief has trained an epoch
+    while not (tmp_path / "models" / "history.csv").exists():
         assert script.poll() is None and time.monotonic() - started < 300
         time.sleep(0.2)
+    return script
+
+
+@pytest.mark.slow
+def test_a_failing_worker_stops_them_all(prepared_dir, tmp_path):
+    script = start_long_training(prepared_dir, tmp_path)
+    workers = psutil.Process(script.pid).children()
     workers[1].kill()
     output, _ = script.communicate(timeout=300)
-    assert script.returncode != 0
+    assert script.returncode == 128 + signal.SIGKILL
     assert "worker 1 exited with -9: stopping all" in output
     assert not any(worker.is_running() and worker.status() != "zombie" for worker in workers)
+
+
+@pytest.mark.slow
+def test_ctrl_c_backs_up_every_worker_once_and_exits_130(prepared_dir, tmp_path):
+    script = start_long_training(prepared_dir, tmp_path)
+    script.send_signal(signal.SIGINT)
+    output, _ = script.communicate(timeout=300)
+    assert script.returncode == 128 + signal.SIGINT, output[-4000:]
+    assert "stopping all" not in output
+    for index in (0, 1):
+        assert output.count(f"[worker {index}] ") > 0
+    assert output.count("SIGINT received") == 2  # passed on once to each worker
+    backups = tmp_path / "models-backup"
+    assert any(backups.glob("backup-*.npz")), sorted(backups.rglob("*"))
+    assert any((backups / "worker-1" / "backup").glob("backup-*.npz")), sorted(backups.rglob("*"))

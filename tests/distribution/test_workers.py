@@ -5,7 +5,7 @@ import json
 import pytest
 
 from tests.conftest import compose_config
-from ticket_triage.distribution.local_workers import free_ports, tf_config
+from ticket_triage.distribution.local_workers import _parse, free_ports, tf_config, worker_arguments
 from ticket_triage.distribution.worker import Worker, worker_config
 from ticket_triage.errors import ConfigError
 
@@ -60,3 +60,32 @@ def test_a_non_chief_worker_writes_in_its_own_folder_and_not_to_mlflow(tmp_path)
 def test_every_distribution_choice_composes():
     for choice in ("none", "mirrored", "multi_worker"):
         assert compose_config("train", [f"distribution={choice}"]).distribution.name == choice
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        (["loop=graph"], ["ours", "loop=graph"]),
+        (["-m", "loop=fit,graph"], ["-m", "ours", "loop=fit,graph"]),
+        (["-cn", "train", "loop=graph", "-m"], ["-cn", "train", "ours", "loop=graph", "-m"]),
+        (["--multirun"], ["--multirun", "ours"]),
+        (["distribution=multi_worker", "hydra.run.dir=x"], ["ours"]),
+    ],
+)
+def test_worker_arguments_keep_the_users_order_and_flags(given, expected):
+    ours = [
+        "distribution=multi_worker",
+        "hydra.run.dir=out/worker-1",
+        "hydra.sweep.dir=out/worker-1",
+    ]
+    arguments = worker_arguments(given, "out", 1)
+    at = expected.index("ours")
+    assert arguments == [*expected[:at], *ours, *expected[at + 1 :]]
+
+
+def test_local_workers_refuse_another_distribution(capsys):
+    with pytest.raises(SystemExit):
+        _parse(["2", "distribution=mirrored"])
+    assert "always train with distribution=multi_worker, not distribution=mirrored" in (
+        capsys.readouterr().err
+    )

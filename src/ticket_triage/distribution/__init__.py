@@ -2,5 +2,6 @@
 
 ``strategy`` makes the configured strategy (none, mirrored, multi_worker); ``worker`` says which
 worker this process is and moves what a non-chief worker writes out of the chief's way;
-``replicas`` holds what the hand-written loops need to run one step on every replica.
+``agreement`` lets workers stop together; ``distributed_fit`` makes ``fit`` work on several
+replicas; ``local_workers`` starts a multi-worker training on this machine.
 """

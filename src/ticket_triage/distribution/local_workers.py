@@ -37,46 +37,67 @@ def main(argv=None):
 
 
 def run_workers(count, overrides, python=sys.executable, cwd=ROOT, out=sys.stdout):
-    """Run ``count`` workers to the end; return 0, or the exit code of the first that failed."""
+    """Run ``count`` workers to the end; return 0, or the exit code of the first that failed.
+
+    Workers run in their own session, so a Ctrl-C in the terminal reaches this launcher only,
+    which passes it on once to each worker; the exit code is then ``128 + signal``.
+    """
     ports = free_ports(count)
     base = _hydra_dir(overrides)
-    flags = [o for o in overrides if o.startswith("-")]  # Hydra's -m: before the overrides
-    settings = [
-        o for o in overrides if not o.startswith(("-", "hydra.run.dir=", "hydra.sweep.dir="))
+    interrupted = []  # the signal passed on to the workers, if any
+    workers = []
+    _forward_signals(workers, interrupted)
+    try:
+        for index in range(count):
+            workers.append(
+                subprocess.Popen(
+                    [python, "-m", "pipelines.train", *worker_arguments(overrides, base, index)],
+                    cwd=cwd,
+                    env=dict(os.environ, TF_CONFIG=tf_config(ports, index), PYTHONUNBUFFERED="1"),
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.STDOUT,
+                    text=True,
+                    bufsize=1,
+                    start_new_session=True,
+                )
+            )
+        lock = threading.Lock()
+        printers = [
+            threading.Thread(target=_stream, args=(worker, index, out, lock), daemon=True)
+            for index, worker in enumerate(workers)
+        ]
+        for printer in printers:
+            printer.start()
+        code = _wait(workers, interrupted, out, lock)
+        for printer in printers:
+            printer.join(timeout=5)
+        return code
+    finally:
+        _stop(workers)
+
+
+def worker_arguments(overrides, base, index):
+    """The ``pipelines.train`` arguments of worker ``index``: the user's, in the user's order.
+
+    ``distribution=multi_worker`` and the worker's own Hydra folders go just before the first
+    override (after any Hydra flag such as ``-m`` or ``-cn NAME``), or last when there is none.
+
+    >>> worker_arguments(["-m", "loop=fit,graph"], "out", 1)[:2]
+    ['-m', 'distribution=multi_worker']
+    """
+    ours = [
+        "distribution=multi_worker",
+        f"hydra.run.dir={base}/worker-{index}",
+        f"hydra.sweep.dir={base}/worker-{index}",
     ]
-    workers = [
-        subprocess.Popen(
-            [
-                python,
-                "-m",
-                "pipelines.train",
-                *flags,
-                "distribution=multi_worker",
-                *settings,
-                f"hydra.run.dir={base}/worker-{index}",
-                f"hydra.sweep.dir={base}/worker-{index}",
-            ],
-            cwd=cwd,
-            env=dict(os.environ, TF_CONFIG=tf_config(ports, index)),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            bufsize=1,
-        )
-        for index in range(count)
+    theirs = [
+        o
+        for o in overrides
+        if not o.startswith(("hydra.run.dir=", "hydra.sweep.dir=", "distribution="))
     ]
-    lock = threading.Lock()
-    printers = [
-        threading.Thread(target=_stream, args=(worker, index, out, lock), daemon=True)
-        for index, worker in enumerate(workers)
-    ]
-    for printer in printers:
-        printer.start()
-    _forward_signals(workers)
-    code = _wait(workers, out, lock)
-    for printer in printers:
-        printer.join(timeout=5)
-    return code
+    first = next((i for i, o in enumerate(theirs) if "=" in o and not o.startswith("-")), None)
+    at = len(theirs) if first is None else first
+    return [*theirs[:at], *ours, *theirs[at:]]
 
 
 def tf_config(ports, index):
@@ -97,23 +118,30 @@ def free_ports(count):
             sock.close()
 
 
-def _wait(workers, out, lock):
-    """Wait for all; at the first failure, stop the others and return its exit code."""
+def _wait(workers, interrupted, out, lock):
+    """Wait for all; at the first failure, stop the others and return its exit code.
+
+    Once a signal has been passed on, every worker is stopping on its own (after a backup):
+    they are waited for, not stopped again.
+    """
     while True:
         codes = [worker.poll() for worker in workers]
+        if interrupted and None not in codes:
+            return 128 + interrupted[0]
         failed = [(index, code) for index, code in enumerate(codes) if code not in (None, 0)]
-        if failed:
+        if failed and not interrupted:
             index, code = failed[0]
             with lock:
                 print(f"[local-workers] worker {index} exited with {code}: stopping all", file=out)
             _stop(workers)
-            return code
+            return 128 - code if code < 0 else code  # -N: killed by signal N
         if all(code == 0 for code in codes):
             return 0
         time.sleep(0.2)
 
 
 def _stop(workers):
+    """SIGTERM to the workers still running; SIGKILL to those not gone after the grace time."""
     for worker in workers:
         if worker.poll() is None:
             worker.terminate()
@@ -133,8 +161,13 @@ def _stream(worker, index, out, lock):
             out.flush()
 
 
-def _forward_signals(workers):
+def _forward_signals(workers, interrupted):
+    """Pass SIGINT and SIGTERM on to every running worker, once."""
+
     def forward(signum, _frame):
+        if interrupted:
+            return
+        interrupted.append(signum)
         for worker in workers:
             if worker.poll() is None:
                 worker.send_signal(signum)
@@ -157,11 +190,18 @@ def _parse(argv):
         description="Train with distribution=multi_worker on N local worker processes.",
         epilog="Example: scripts/local-workers 2 -- loop=graph trainer.epochs=3",
     )
-    parser.add_argument("workers", type=int, help="number of worker processes (2 or more)")
-    parser.add_argument("overrides", nargs="*", help="train overrides, after --")
+    parser.add_argument("workers", type=int, help="number of worker processes (1 or more)")
+    parser.add_argument("overrides", nargs="*", help="train overrides and Hydra flags, after --")
     args = parser.parse_args(argv)
     if args.workers < 1:
         parser.error(f"workers must be 1 or more, not {args.workers}")
+    other = [
+        o
+        for o in args.overrides
+        if o.startswith("distribution=") and o != "distribution=multi_worker"
+    ]
+    if other:
+        parser.error(f"local workers always train with distribution=multi_worker, not {other[0]}")
     return args
 
 

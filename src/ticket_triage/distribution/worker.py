@@ -81,7 +81,6 @@ def worker_config(cfg, worker):
 
 
 def remove_scratch(cfg, worker):
-    """After training, a non-chief worker's models and reports go (its backups went already)."""
+    """After training, a non-chief worker's own folder goes: models, reports and backups."""
     if not worker.chief:
-        for folder in (cfg.paths.models_dir, cfg.paths.reports_dir):
-            shutil.rmtree(folder, ignore_errors=True)
+        shutil.rmtree(Path(cfg.paths.models_dir).parent, ignore_errors=True)

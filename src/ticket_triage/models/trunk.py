@@ -7,9 +7,9 @@ batch-norm moving statistics are non-trainable weights. The same layer list serv
 functional graph (applied in order) and the subclassed model (looped over in ``call``), which is
 why those models have identical weights in identical order.
 
-Built in a ``tf.distribute`` strategy's scope (``distribution``), batch normalisation is
-synchronized: its batch statistics are those of the global batch, not of each replica's share,
-so distributed training computes what one device would.
+Built in the scope of a ``tf.distribute`` strategy with several replicas (``distribution``),
+batch normalisation is synchronized: its batch statistics are those of the global batch, not of
+each replica's share, so distributed training computes what one device would.
 """
 
 import keras
@@ -37,7 +37,7 @@ def trunk_layers(width=64, depth=1, dropout=0.0, batch_norm=False, prefix="trunk
         if batch_norm:
             stack.append(
                 layers.BatchNormalization(
-                    synchronized=tf.distribute.has_strategy(),
+                    synchronized=tf.distribute.get_strategy().num_replicas_in_sync > 1,
                     name=f"{prefix}_batch_norm_{block}",
                 )
             )

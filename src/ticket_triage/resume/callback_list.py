@@ -135,7 +135,7 @@ class BackedUpCallbackList(keras.callbacks.CallbackList):
     def on_train_end(self, logs=None):
         if self.hold_train_end:
             return
-        if stop := stop_requested():  # came after the last epoch end: its backup is there
+        if stop := self._stop_requested(backup_point=True):  # after the last epoch-end backup
             raise Stopped(stop)
         defer_stops(False)
         super().on_train_end(logs)

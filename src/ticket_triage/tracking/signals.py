@@ -67,8 +67,8 @@ def _raise_stopped(signum, frame):
     if _stops["deferred"] and _stops["signal"] is None:
         _stops["signal"] = signum
         log.warning(
-            "%s received: stopping after this batch, with a backup to resume from "
-            "(send it again to stop at once)",
+            "%s received: stopping after this batch (several workers: at the next backup "
+            "point, together), with a backup to resume from (send it again to stop at once)",
             signal.Signals(signum).name,
         )
         return

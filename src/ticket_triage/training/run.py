@@ -130,11 +130,12 @@ def train(cfg):
         cfg,
     )
     summary["learning_rate_at_end"] = float(keras.ops.convert_to_numpy(optimizer.learning_rate))
-    export()
-    (reports_dir / "train_metrics.json").write_text(json.dumps(summary, indent=2) + "\n")
+    if worker.chief:  # the other workers' models are thrown away
+        export()
+        (reports_dir / "train_metrics.json").write_text(json.dumps(summary, indent=2) + "\n")
+    wait_for_all(strategy)  # no backup goes while another worker may still need to resume
     plan.finish()
     remove_scratch(cfg, worker)
-    wait_for_all(strategy)
     log.info("done: %s", {k: summary[k] for k in ("epochs_run", "best_epoch", "seconds")})
     return summary
 
