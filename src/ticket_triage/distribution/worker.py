@@ -2,10 +2,10 @@
 
 Every worker runs the same training and every callback (early stopping and learning-rate
 reduction must decide alike everywhere, and reading a metric is a collective operation under
-``multi_worker``), but only the chief writes what users read: ``models/``, ``reports/``, backups
-and the MLflow run. The others write into a folder of their own beside the chief's backups,
-removed when training ends, and log nothing to MLflow (one run per training, not one per
-worker, and one sweep parent).
+``multi_worker``), but only the chief writes what users read: ``models/``, ``reports/`` and the
+MLflow run. The others write (their models, reports and own backups) into a folder of their own
+beside the chief's backups, removed when training ends, and log nothing to MLflow (one run per
+training, not one per worker, and one sweep parent).
 
 This module reads ``TF_CONFIG`` itself, without TensorFlow, so Hydra's sweep callback can use it.
 """
