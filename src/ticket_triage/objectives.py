@@ -21,10 +21,12 @@ from ticket_triage.data.schema import HEAD_DEPARTMENT as DEPARTMENT
 from ticket_triage.data.schema import HEAD_PRIORITY as PRIORITY
 from ticket_triage.errors import unknown_choice
 from ticket_triage.metrics import RootMeanSquaredError
+from ticket_triage.optimizers.sparse_rmsprop import SparseRMSprop
+from ticket_triage.optimizers.summed_adam import SummedAdam
 
-OPTIMIZERS = {
-    "rmsprop": keras.optimizers.RMSprop,
-    "adam": keras.optimizers.Adam,
+OPTIMIZERS = {  # sparse-gradient-aware versions of Keras's (see ticket_triage.optimizers)
+    "rmsprop": SparseRMSprop,
+    "adam": SummedAdam,
     "sgd": keras.optimizers.SGD,
 }
 

@@ -16,6 +16,7 @@ from keras import layers
 
 from ticket_triage.errors import ConfigError
 from ticket_triage.models.spec import DEPARTMENT, FEATURES
+from ticket_triage.models.token_dense import TokenDense
 
 MERGED = "merged"  # the single input: title, body and tags multi-hots side by side
 
@@ -34,6 +35,7 @@ def build_sequential_model(spec, width=64, depth=1, dropout=0.0, batch_norm=Fals
     model.add(keras.Input(shape=(sum(spec.input_dims.values()),), name=MERGED, sparse=sparse))
     for block in range(depth):
         name = FEATURES if block == depth - 1 else f"dense_{block}"
-        model.add(layers.Dense(width, activation="relu", name=name))
+        dense = TokenDense if block == 0 else layers.Dense  # the first reads sparse inputs
+        model.add(dense(width, activation="relu", name=name))
     model.add(layers.Dense(spec.num_departments, activation="softmax", name=DEPARTMENT))
     return model

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from ticket_triage.data import schema
 from ticket_triage.data.vocab import load_vocabulary
+from ticket_triage.errors import ConfigError
 
 TITLE = schema.INPUT_TITLE  # model input names, as in the chapter
 TEXT_BODY = schema.INPUT_BODY
@@ -57,6 +58,11 @@ class TicketSpec:
             if present
         ]
 
+    @property
+    def width(self):
+        """Input columns in all: what the first layer multiplies when inputs are dense."""
+        return sum(self.input_dims.values())
+
     def to_dict(self):
         return asdict(self)
 
@@ -84,6 +90,24 @@ class TicketSpec:
             num_departments=len(load_vocabulary(departments)) if departments.exists() else None,
             priority=schema.PRIORITY in report["columns"],
         )
+
+
+def choose_sparse(setting, spec, from_columns):
+    """Whether to feed ``spec``'s model sparse inputs: ``trainer.sparse_inputs`` resolved.
+
+    ``auto`` picks sparse at ``from_columns`` input columns or more: there a dense first layer
+    pays for every column of every ticket, while the sparse one (``TokenDense``) pays for the
+    tokens present; below it dense matrix products are cheaper on a CPU.
+
+    Example:
+        >>> choose_sparse("auto", TicketSpec(10001, 10001, 100), from_columns=2000)
+        True
+    """
+    if setting == "auto":
+        return spec.width >= from_columns
+    if isinstance(setting, bool):
+        return setting
+    raise ConfigError(f"trainer.sparse_inputs = {setting!r}: choose auto, true or false")
 
 
 @dataclass(frozen=True)

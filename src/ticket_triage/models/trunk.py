@@ -5,7 +5,9 @@ Each block is ``Dense -> [BatchNormalization] -> ReLU``, with ``Dropout`` betwee
 the heads, so ``training=True`` and ``training=False`` really differ (chapter 7.4.1) and the
 batch-norm moving statistics are non-trainable weights. The same layer list serves the
 functional graph (applied in order) and the subclassed model (looped over in ``call``), which is
-why those models have identical weights in identical order.
+why those models have identical weights in identical order. The first block's ``Dense`` is a
+``TokenDense``: ``Dense`` itself on dense multi-hots, and on sparse ones a layer whose cost follows
+the tokens present (same weights, same outputs).
 
 Built in the scope of a ``tf.distribute`` strategy with several replicas (``distribution``),
 batch normalisation is synchronized: its batch statistics are those of the global batch, not of
@@ -17,6 +19,7 @@ import tensorflow as tf
 from keras import layers
 
 from ticket_triage.models.spec import FEATURES
+from ticket_triage.models.token_dense import TokenDense
 
 
 def trunk_layers(width=64, depth=1, dropout=0.0, batch_norm=False, prefix="trunk"):
@@ -33,7 +36,8 @@ def trunk_layers(width=64, depth=1, dropout=0.0, batch_norm=False, prefix="trunk
     for block in range(depth):
         if block and dropout:
             stack.append(layers.Dropout(dropout, name=f"{prefix}_dropout_{block}"))
-        stack.append(layers.Dense(width, use_bias=not batch_norm, name=f"{prefix}_dense_{block}"))
+        dense = TokenDense if block == 0 else layers.Dense  # the first reads sparse inputs
+        stack.append(dense(width, use_bias=not batch_norm, name=f"{prefix}_dense_{block}"))
         if batch_norm:
             stack.append(
                 layers.BatchNormalization(

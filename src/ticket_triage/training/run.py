@@ -48,7 +48,7 @@ from ticket_triage.loops import LOOPS
 from ticket_triage.models.factory import build_model
 from ticket_triage.models.inspection import inspect_model
 from ticket_triage.models.serving import build_serving_model
-from ticket_triage.models.spec import TicketSpec, TrainedModelInfo
+from ticket_triage.models.spec import TicketSpec, TrainedModelInfo, choose_sparse
 from ticket_triage.objectives import MetricSet, Objectives, make_optimizer
 from ticket_triage.resume.plan import ResumePlan
 from ticket_triage.tracking.ending import tracked_run
@@ -71,9 +71,9 @@ def train(cfg):
     reports_dir.mkdir(parents=True, exist_ok=True)
     plan = ResumePlan.open(cfg, cfg.paths.backup_dir)
 
-    built = TrainedModelInfo(
-        TicketSpec.from_prepared(cfg.paths.prepared_dir), cfg.model.name, cfg.trainer.sparse_inputs
-    )
+    spec = TicketSpec.from_prepared(cfg.paths.prepared_dir)
+    sparse = choose_sparse(cfg.trainer.sparse_inputs, spec, cfg.trainer.sparse_from_columns)
+    built = TrainedModelInfo(spec, cfg.model.name, sparse)
     built.save(models_dir)
     data = TicketData.load(
         cfg.paths.prepared_dir,
@@ -110,11 +110,14 @@ def train(cfg):
     if tracker is not None:
         callbacks.append(tracker)  # last: it logs what the other callbacks have written
     log.info(
-        "training %s with loop=%s on %d tickets (%d steps/epoch) on %d replica(s)%s",
+        "training %s with loop=%s on %d tickets (%d steps/epoch, %s inputs, %d columns) on %d "
+        "replica(s)%s",
         model.name,
         cfg.loop.name,
         data.size("train"),
         data.steps("train"),
+        "sparse" if built.sparse_inputs else "dense",
+        built.spec.width,
         strategy.num_replicas_in_sync,
         "" if worker.count == 1 else f", worker {worker.index} of {worker.count}",
     )
