@@ -1,9 +1,9 @@
 """The chapter's ticket models, one API per module, chosen with ``model=`` (see ``factory``).
 
 Importing this package registers every custom class a saved ticket model may hold (the
-subclassed and mixed models, the serving model and its vectorizer, the first layer ``TokenDense``, the custom RMSE and the
-optimizers), so any
-``.keras`` file the pipeline writes loads with ``safe_mode=True``:
+subclassed and mixed models, the serving model and its vectorizer, the first layer
+``TokenDense``, the custom RMSE and the optimizers), so any ``.keras`` file the pipeline writes
+loads with ``safe_mode=True``:
 
     >>> import keras, ticket_triage.models                         # doctest: +SKIP
     >>> model = keras.saving.load_model("models/best.keras")       # doctest: +SKIP
