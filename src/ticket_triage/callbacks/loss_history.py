@@ -4,8 +4,10 @@ The ``loss`` in batch logs is the running mean of the epoch so far, weighted by 
 ``fit()`` and in this project's own loops alike), not the batch's loss. The chapter's version
 plots that running mean. This one recovers each batch's loss from consecutive means:
 ``loss_k = (n_k * mean_k - n_{k-1} * mean_{k-1}) / (n_k - n_{k-1})``, where ``n_k`` counts the
-samples seen after batch ``k``. After every epoch it saves a plot of all batch losses so far and
-a CSV of them.
+samples seen after batch ``k``. Where ``fit`` runs several batches per call
+(``loop.steps_per_execution``), callbacks see the last batch of each call only, and the loss
+recorded for it is the mean of that call's batches. After every epoch it saves a plot of all
+batch losses so far and a CSV of them.
 """
 
 import csv
@@ -37,6 +39,7 @@ class LossHistory(keras.callbacks.Callback):
         self._epoch = 0
         self._previous_mean = 0.0
         self._resumed_mean = None  # the running mean of a partly done epoch, after a resume
+        self._first_batch = 0
 
     def on_train_begin(self, logs=None):
         self.out_dir.mkdir(parents=True, exist_ok=True)
@@ -48,9 +51,12 @@ class LossHistory(keras.callbacks.Callback):
         self._previous_mean = self._resumed_mean or 0.0
         self._resumed_mean = None
 
+    def on_train_batch_begin(self, batch, logs=None):
+        self._first_batch = batch  # of this call, which may run several (steps_per_execution)
+
     def on_train_batch_end(self, batch, logs=None):
         mean = float(logs["loss"])
-        seen_before = min(batch * self.batch_size, self.num_samples)
+        seen_before = min(self._first_batch * self.batch_size, self.num_samples)
         seen = min((batch + 1) * self.batch_size, self.num_samples)
         loss = (seen * mean - seen_before * self._previous_mean) / (seen - seen_before)
         self.per_batch_losses.append((self._epoch, batch, loss))

@@ -18,7 +18,9 @@ part of the model, so a checkpoint of a ``train_step`` run loads like any other 
 import keras
 import tensorflow as tf
 
+from ticket_triage.distribution.agreement import is_multi_worker
 from ticket_triage.errors import unknown_choice
+from ticket_triage.loops.execution import fit_steps_per_execution
 from ticket_triage.loops.fit import fit_compiled
 from ticket_triage.objectives import MetricSet, replica_count
 
@@ -96,10 +98,17 @@ def train_with_train_step(
     model, data, objectives, optimizer, callbacks, epochs, loop_cfg, plan=None
 ):
     """Wrap ``model`` in ``TrainStepModel`` and ``fit`` it."""
-    with model.distribute_strategy.scope():  # the wrapper's metrics, and its strategy
+    strategy = model.distribute_strategy
+    with strategy.scope():  # the wrapper's metrics, and its strategy
         wrapper = TrainStepModel(
             model, objectives, variant=loop_cfg.variant, name=f"train_step_{model.name}"
         )
         compile_args = objectives.compile_args() if loop_cfg.variant == "compiled" else {}
-        wrapper.compile(optimizer=optimizer, **compile_args)
+        wrapper.compile(
+            optimizer=optimizer,
+            steps_per_execution=fit_steps_per_execution(
+                loop_cfg, data.steps("train"), is_multi_worker(strategy)
+            ),
+            **compile_args,
+        )
     return fit_compiled(wrapper, data, objectives, callbacks, epochs, loop_cfg.verbose, plan)

@@ -1,14 +1,23 @@
 """``loop=fit``: the built-in training loop (chapter 7.3): ``compile`` then ``fit``."""
 
+from ticket_triage.distribution.agreement import is_multi_worker
 from ticket_triage.distribution.distributed_fit import adapt_fit
+from ticket_triage.loops.execution import fit_steps_per_execution
 from ticket_triage.resume.callback_list import BackedUpCallbackList, TrainingState
 from ticket_triage.resume.position import Position
 
 
 def train_with_fit(model, data, objectives, optimizer, callbacks, epochs, loop_cfg, plan=None):
     """Compile with the shared objectives and ``fit`` on the train split, validating on val."""
-    with model.distribute_strategy.scope():  # the compiled metrics' variables
-        model.compile(optimizer=optimizer, **objectives.compile_args())
+    strategy = model.distribute_strategy
+    with strategy.scope():  # the compiled metrics' variables
+        model.compile(
+            optimizer=optimizer,
+            steps_per_execution=fit_steps_per_execution(
+                loop_cfg, data.steps("train"), is_multi_worker(strategy)
+            ),
+            **objectives.compile_args(),
+        )
     return fit_compiled(model, data, objectives, callbacks, epochs, loop_cfg.verbose, plan)
 
 

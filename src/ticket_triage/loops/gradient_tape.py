@@ -4,7 +4,9 @@ Each step runs the model with ``training=True`` under a ``GradientTape``, takes 
 the tape block (``tape.gradient``), and applies it with ``optimizer.apply(grads, weights)``. Loss
 trackers (``keras.metrics.Mean``) and head metrics are reset at the start of every epoch; the
 evaluation step runs the model with ``training=False``. ``graph`` wraps the same two step
-functions in ``tf.function``; nothing else differs.
+functions in ``tf.function``, and runs ``loop.steps_per_execution`` training steps per call (a
+``tf.while_loop``), handing every step's logs back so that callbacks see each batch, as in
+``eager``; backups and stops happen at the end of a call.
 
 A resumed run (``plan``, see ``resume``) starts at the backup's epoch and batch: the data skips
 the consumed batches, and the callback list restores the state before the first step.
@@ -22,6 +24,7 @@ plain function calls.
 
 import tensorflow as tf
 
+from ticket_triage.loops.execution import requested_steps
 from ticket_triage.objectives import MetricSet
 from ticket_triage.resume.callback_list import BackedUpCallbackList, TrainingState
 from ticket_triage.resume.position import Position
@@ -60,18 +63,27 @@ def _train(model, data, objectives, optimizer, callbacks, epochs, loop_cfg, plan
         _, batch = val_metrics.loss(targets, predictions, model.losses)
         val_metrics.update(targets, predictions, batch)
 
-    def train_step(batch):
-        strategy.run(replica_train_step, args=batch)
-        return train_metrics.result()
+    def train_steps(batches, count):
+        """``count`` steps on the next batches; the metrics after each, stacked per name."""
+        names = list(train_metrics.result())
+        logs = {name: tf.TensorArray(tf.float32, size=count) for name in names}
+        for step in tf.range(count):
+            strategy.run(replica_train_step, args=next(batches))
+            result = train_metrics.result()
+            logs = {
+                name: logs[name].write(step, tf.cast(result[name], "float32")) for name in names
+            }
+        return {name: log.stack() for name, log in logs.items()}
 
     def test_step(batch):
         strategy.run(replica_test_step, args=batch)
         return val_metrics.result()
 
+    per_call = requested_steps(loop_cfg) if graph else 1  # the chapter's eager loop: one
     if graph:
-        train_step = tf.function(train_step, reduce_retracing=True)
+        train_steps = tf.function(train_steps, reduce_retracing=True)
         test_step = tf.function(test_step, reduce_retracing=True)
-        model.train_function = train_step  # lets TensorBoard write the traced training graph
+        model.train_function = train_steps  # lets TensorBoard write the traced training graph
 
     state = TrainingState(
         model,
@@ -104,11 +116,14 @@ def _train(model, data, objectives, optimizer, callbacks, epochs, loop_cfg, plan
     for epoch in start.remaining_epochs(epochs):
         train_metrics.reset()
         callback_list.on_epoch_begin(epoch)  # ...and the partly done epoch's running metrics
-        for step in range(start.first_batch(epoch), data.steps("train")):
-            batch = next(batches)
+        step = start.first_batch(epoch)
+        while step < data.steps("train"):
+            count = min(per_call, data.steps("train") - step)
             callback_list.on_train_batch_begin(step)
-            logs = train_step(batch)
-            callback_list.on_train_batch_end(step, logs)
+            logs = train_steps(batches, tf.constant(count))
+            logs = [{name: float(values[i]) for name, values in logs.items()} for i in range(count)]
+            callback_list.on_train_batches_end(step, logs)
+            step += count
             if model.stop_training:
                 break
         epoch_logs = _floats(train_metrics.result())

@@ -83,6 +83,7 @@ class BackedUpCallbackList(keras.callbacks.CallbackList):
         self._began = False
         self._epoch = 0
         self._since_backup = 0
+        self._batches_done = 0  # in this epoch, before the running call's first batch
         self._resumed_metrics = None
         self.last_epoch_logs = None  # what on_train_end gets, in every loop mode
 
@@ -107,12 +108,16 @@ class BackedUpCallbackList(keras.callbacks.CallbackList):
             self._resumed_metrics = None
 
     def on_train_batch_begin(self, batch, logs=None):
+        self._batches_done = batch + self.batch_offset
         super().on_train_batch_begin(batch + self.batch_offset, logs)
 
     def on_train_batch_end(self, batch, logs=None):
+        """After ``batch``, the last of a call that may have run several (steps_per_execution):
+        backups and stops happen here only, where the weights are those after ``batch``."""
         batch += self.batch_offset
         super().on_train_batch_end(batch, logs)
-        self._since_backup += 1
+        self._since_backup += batch + 1 - self._batches_done
+        self._batches_done = batch + 1
         if batch + 1 >= self.steps:
             return  # the epoch-end backup follows
         every = self.plan.every_n_batches if self.plan else 0
@@ -122,6 +127,15 @@ class BackedUpCallbackList(keras.callbacks.CallbackList):
             self._back_up(Position(self._epoch, batch + 1))
         if stop:
             raise Stopped(stop)
+
+    def on_train_batches_end(self, first, logs_per_batch):
+        """After one call that ran the batches ``first, first + 1, ...``, with each one's logs:
+        every callback sees every batch, and backups and stops wait for the last one."""
+        *inner, last = logs_per_batch
+        for offset, logs in enumerate(inner):
+            keras.callbacks.CallbackList.on_train_batch_end(self, first + offset, logs)
+            keras.callbacks.CallbackList.on_train_batch_begin(self, first + offset + 1)
+        self.on_train_batch_end(first + len(inner), last)
 
     def on_epoch_end(self, epoch, logs=None):
         super().on_epoch_end(epoch, logs)

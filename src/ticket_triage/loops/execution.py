@@ -1,0 +1,46 @@
+"""How many training batches one compiled call runs (``loop.steps_per_execution``).
+
+Each call of a compiled step costs a fixed Python and dispatch overhead; with a first layer
+whose cost follows the tokens present, that overhead is a large share of a batch's time, so the
+loops run several batches per call. ``fit`` (and the ``train_step`` loop) run exactly
+``steps_per_execution`` batches per call, also across an epoch's end: their train data holds
+every epoch in one stream, so the number must divide the batches per epoch, and the largest
+divisor up to the one asked for is used. ``fit`` under ``multi_worker`` runs one batch per call
+(Keras fails otherwise there).
+"""
+
+import logging
+
+from ticket_triage.errors import ConfigError
+
+log = logging.getLogger(__name__)
+
+
+def requested_steps(loop_cfg):
+    """``loop.steps_per_execution`` (1 where the loop has none), checked."""
+    steps = int(loop_cfg.get("steps_per_execution", 1))
+    if steps < 1:
+        raise ConfigError(f"loop.steps_per_execution = {steps} must be 1 or more")
+    return steps
+
+
+def fit_steps_per_execution(loop_cfg, steps_per_epoch, multi_worker=False):
+    """The ``steps_per_execution`` to compile a ``fit`` model with for these epochs.
+
+    Example:
+        >>> from omegaconf import OmegaConf
+        >>> fit_steps_per_execution(OmegaConf.create({"steps_per_execution": 8}), 1250)
+        5
+    """
+    requested = requested_steps(loop_cfg)
+    if multi_worker:
+        return 1
+    steps = max(d for d in range(1, requested + 1) if steps_per_epoch % d == 0)
+    if steps != requested:
+        log.info(
+            "steps_per_execution %d -> %d: it must divide the %d batches per epoch",
+            requested,
+            steps,
+            steps_per_epoch,
+        )
+    return steps
