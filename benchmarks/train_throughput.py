@@ -1,92 +1,253 @@
-"""Training throughput of every loop mode, and of the chapter's own dense-input model, in one run.
+"""Training throughput at the chapter's vocabulary caps, per loop mode and input path, in one run.
 
-Same prepared data (synthetic, 20,000 tickets by default), the chapter's functional architecture
-(Dense 64, no dropout or batch norm), batch size and epochs for every row. Throughput counts
+The data: synthetic tickets (100,000 by default) whose titles and bodies also carry words drawn
+from a Zipf-distributed lexicon, so that ``prepare`` fills the title and body vocabularies to
+``--vocabulary`` tokens each (words and bigrams; about 20,100 input columns with the tags at
+10,000), as a real export does. Every row trains the chapter's architecture (Dense 64, no
+dropout or batch norm, RMSprop at 1e-3, loss weights 1, no class weights) for ``--epochs`` at
+the same batch size, so only the input path, loop and optimizer update differ; throughput counts
 training only (validation excluded) over the epochs after the first, which pays for tracing.
-Rows:
+Each row runs in its own process, for its peak memory (RSS). Rows:
 
-    fit / eager / graph / train_step   the project's default input path: tf.data, multi-hots
-                                       vectorised per batch (dense)
-    fit, sparse inputs                 the same pipeline with tf.SparseTensor multi-hots
-    chapter model (dense arrays)       chapter 7's set-up: vocabulary 10,000, 100 tags, dense
-                                       NumPy multi-hot arrays in memory, fit() on them, at the
-                                       same batch size and at fit()'s default of 32
+    default-<loop>          the project's defaults: sparse inputs chosen by width (TokenDense),
+                            SparseRMSprop, loop.steps_per_execution; loop fit, eager, graph,
+                            train_step
+    default-fit-adam        the same with Adam (SummedAdam: a dense update every step)
+    default-fit-dense-rmsprop  sparse inputs, but RMSprop updating the whole kernel every step
+    dense-fit               dense multi-hot inputs (trainer.sparse_inputs=false)
+    chapter-fit             chapter 7's set-up: dense NumPy multi-hot arrays in memory
+                            (TextVectorization), Keras RMSprop, fit() at the same batch size
+    small-*                 the plain synthetic corpus (about 3,000 columns): the default, the
+                            dense path, and the previous default (dense, one step per call)
 
-    python benchmarks/train_throughput.py [--tickets 20000] [--epochs 3] [--batch-size 128]
+    python benchmarks/train_throughput.py [--vocabulary 10000] [--tickets 100000] [--epochs 2]
+
+Results go to ``benchmarks/results/train_throughput.json`` and a Markdown table on stdout.
 """
 
 import argparse
+import json
+import resource
+import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+OUT = ROOT / "benchmarks" / "results" / "train_throughput.json"
+CHAPTER_ARCHITECTURE = [
+    "model=functional",
+    "model.width=64",
+    "model.dropout=0.0",
+    "model.batch_norm=false",
+    "optimizer=rmsprop",
+    "optimizer.learning_rate=0.001",
+    "trainer.loss_weights.priority=1.0",
+    "trainer.class_weight=none",
+]
+ROWS = {  # name -> (data: "wide" or "small", train overrides); chapter-fit is separate
+    "default-fit": ("wide", ["loop=fit"]),
+    "default-eager": ("wide", ["loop=eager"]),
+    "default-graph": ("wide", ["loop=graph"]),
+    "default-train_step": ("wide", ["loop=train_step"]),
+    "default-fit-adam": ("wide", ["loop=fit", "optimizer=adam", "optimizer.learning_rate=0.001"]),
+    "default-fit-dense-rmsprop": ("wide", ["loop=fit"]),
+    "dense-fit": ("wide", ["loop=fit", "trainer.sparse_inputs=false"]),
+    "chapter-fit": ("wide", []),
+    "small-default-fit": ("small", ["loop=fit"]),
+    "small-dense-fit": ("small", ["loop=fit", "trainer.sparse_inputs=false"]),
+    "small-sparse-fit": ("small", ["loop=fit", "trainer.sparse_inputs=true"]),
+    "small-before-fit": (
+        "small",
+        ["loop=fit", "trainer.sparse_inputs=false", "loop.steps_per_execution=1"],
+    ),
+}
+
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--tickets", type=int, default=20_000)
-    parser.add_argument("--epochs", type=int, default=3)
-    parser.add_argument("--batch-size", type=int, default=128)
+    parser.add_argument("--vocabulary", type=int, default=10_000, help="title and body caps")
+    parser.add_argument("--tickets", type=int, default=100_000)
+    parser.add_argument("--small-tickets", type=int, default=20_000)
+    parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--rows", default=",".join(ROWS), help="comma-separated row names")
+    parser.add_argument("--row", help=argparse.SUPPRESS)  # one row, in a child process
+    parser.add_argument("--prepared", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.row:
+        print(json.dumps(run_row(args)))
+        return
 
+    results = {}
+    with tempfile.TemporaryDirectory() as scratch:
+        prepared = {
+            "wide": prepare_wide(Path(scratch) / "wide", args.tickets, args.vocabulary),
+            "small": prepare_small(Path(scratch) / "small", args.small_tickets),
+        }
+        for name in args.rows.split(","):
+            data, _ = ROWS[name]
+            print(f"{name} ...", file=sys.stderr, flush=True)
+            results[name] = run_child(args, name, prepared[data])
+    report = {
+        "vocabulary": args.vocabulary,
+        "tickets": args.tickets,
+        "small_tickets": args.small_tickets,
+        "batch_size": args.batch_size,
+        "epochs": args.epochs,
+        "rows": results,
+    }
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    OUT.write_text(json.dumps(report, indent=2) + "\n")
+    print_table(report)
+
+
+def prepare_wide(root, tickets, vocabulary):
+    """Synthetic tickets with a Zipf lexicon added, prepared with ``vocabulary``-token caps."""
+    import numpy as np
+
+    from tests.conftest import compose_config
+    from ticket_triage.data.prepare import prepare_dataset
+    from ticket_triage.data.synthetic import generate_tickets
+
+    frame = generate_tickets(tickets, seed=7)
+    rng = np.random.default_rng(7)
+    lexicon = np.array([f"w{i:05x}" for i in range(4 * vocabulary)])
+
+    def words(count):
+        ranks = np.minimum(rng.zipf(1.15, size=(len(frame), count)), len(lexicon)) - 1
+        return [" ".join(row) for row in lexicon[ranks]]
+
+    frame["title"] = frame["title"] + " " + words(3)
+    frame["body"] = frame["body"] + " " + words(12)
+    frame["tags"] = frame["tags"].map(",".join)
+    root.mkdir(parents=True)
+    frame.to_parquet(root / "tickets.parquet")
+    prepare_dataset(
+        compose_config(
+            "prepare",
+            [
+                f"paths.data_dir={root}",
+                "data=csv",
+                f"data.path={root}/tickets.parquet",
+                "data.columns.difficulty=difficulty",
+                f"vocab.max_title_tokens={vocabulary}",
+                f"vocab.max_body_tokens={vocabulary}",
+            ],
+        )
+    )
+    return root / "prepared"
+
+
+def prepare_small(root, tickets):
     from tests.conftest import prepare_synthetic
 
-    with tempfile.TemporaryDirectory() as scratch:
-        prepare_synthetic(f"{scratch}/data", args.tickets)
-        prepared = f"{scratch}/data/prepared"
-        rows = []
-        for loop, sparse in (
-            ("fit", False),
-            ("eager", False),
-            ("graph", False),
-            ("train_step", False),
-            ("fit", True),
-        ):
-            rows.append(run_project_loop(prepared, scratch, loop, sparse, args))
-        rows.append(run_chapter_model(prepared, args, args.batch_size))
-        rows.append(run_chapter_model(prepared, args, 32))
-    print_table(rows, args)
+    return prepare_synthetic(root, tickets)
 
 
-def run_project_loop(prepared, scratch, loop, sparse, args):
+def run_child(args, name, prepared):
+    command = [
+        sys.executable,
+        __file__,
+        "--row",
+        name,
+        "--prepared",
+        str(prepared),
+        "--epochs",
+        str(args.epochs),
+        "--batch-size",
+        str(args.batch_size),
+    ]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode:  # recorded, and the other rows still run
+        sys.stderr.write(done.stderr[-4000:])
+        return {"error": done.stderr.strip().splitlines()[-1][:300], "tickets_per_second": 0}
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def run_row(args):
+    """Train one row in this process; its throughput, validation metrics and peak memory."""
+    started = time.perf_counter()
+    if args.row == "chapter-fit":
+        speed, final, width = run_chapter_model(args)
+    else:
+        speed, final, width = run_project(args)
+    return {
+        "tickets_per_second": round(speed, 1),
+        "val_loss": round(final["val_loss"], 4),
+        "val_priority_rmse": round(final["val_priority_rmse"], 4),
+        "val_department_accuracy": round(final["val_department_accuracy"], 4),
+        "input_columns": width,
+        "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+
+
+def run_project(args):
+    import logging
+
     from tests.conftest import compose_config
+    from ticket_triage import objectives
+    from ticket_triage.models.spec import TicketSpec
     from ticket_triage.training.run import train
 
-    cfg = compose_config(
-        "train",
-        [
-            f"paths.prepared_dir={prepared}",
-            f"paths.models_dir={scratch}/models_{loop}_{sparse}",
-            f"paths.reports_dir={scratch}/reports",
-            f"loop={loop}",
-            "loop.verbose=0",
-            f"trainer.epochs={args.epochs}",
-            f"trainer.batch_size={args.batch_size}",
-            f"trainer.sparse_inputs={str(sparse).lower()}",
-            "model.dropout=0.0",  # the chapter's architecture, so only the input path differs
-            "model.batch_norm=false",
-            *[
-                f"callbacks.{name}.enabled=false"
-                for name in (
-                    "checkpoint",
-                    "early_stopping",
-                    "reduce_lr",
-                    "csv_logger",
-                    "tensorboard",
-                    "loss_history",
-                )
+    logging.disable(logging.INFO)
+    if args.row == "default-fit-dense-rmsprop":
+        objectives.OPTIMIZERS["rmsprop"] = dense_rmsprop()
+    with tempfile.TemporaryDirectory() as scratch:
+        cfg = compose_config(
+            "train",
+            [
+                f"paths.prepared_dir={args.prepared}",
+                f"paths.models_dir={scratch}/models",
+                f"paths.reports_dir={scratch}/reports",
+                f"paths.backup_dir={scratch}/backup",
+                "tracking=none",
+                "loop.verbose=0",
+                f"trainer.epochs={args.epochs}",
+                f"trainer.batch_size={args.batch_size}",
+                *CHAPTER_ARCHITECTURE,
+                *ROWS[args.row][1],
+                *[
+                    f"callbacks.{name}.enabled=false"
+                    for name in (
+                        "checkpoint",
+                        "early_stopping",
+                        "reduce_lr",
+                        "csv_logger",
+                        "tensorboard",
+                        "loss_history",
+                    )
+                ],
             ],
-        ],
+        )
+        summary = train(cfg)
+    return (
+        summary["tickets_per_second"],
+        summary["final"],
+        TicketSpec.from_prepared(args.prepared).width,
     )
-    summary = train(cfg)
-    label = f"{loop}, sparse inputs" if sparse else loop
-    return label, summary["tickets_per_second"], summary["final"]
 
 
-def run_chapter_model(prepared, args, batch_size):
-    """Chapter 7.2.2's model and data shapes: dense (N, 10000) multi-hot arrays, fit() on them."""
+def dense_rmsprop():
+    """Keras's RMSprop given the summed dense gradient: the whole kernel updated every step."""
+    import keras
+    import tensorflow as tf
+
+    class DenseRMSprop(keras.optimizers.RMSprop):
+        def update_step(self, gradient, variable, learning_rate):
+            if isinstance(gradient, tf.IndexedSlices):
+                gradient = tf.convert_to_tensor(gradient)
+            super().update_step(gradient, variable, learning_rate)
+
+    return DenseRMSprop
+
+
+def run_chapter_model(args):
+    """Chapter 7.2.2's set-up: dense multi-hot NumPy arrays of the full vocabulary, fit()."""
     import keras
     import numpy as np
     import pandas as pd
@@ -98,44 +259,31 @@ def run_chapter_model(prepared, args, batch_size):
     from ticket_triage.models.spec import TicketSpec
     from ticket_triage.objectives import Objectives
 
-    vocab = load_vocabularies(prepared)
+    spec = TicketSpec.from_prepared(args.prepared)
+    vocab = load_vocabularies(args.prepared)
     layers = {
-        "title": keras.layers.TextVectorization(
-            max_tokens=10_000,
-            pad_to_max_tokens=True,
-            output_mode="multi_hot",
-            vocabulary=vocab["title"],
-        ),
-        "text_body": keras.layers.TextVectorization(
-            max_tokens=10_000,
-            pad_to_max_tokens=True,
-            output_mode="multi_hot",
-            vocabulary=vocab["body"],
-        ),
-        "tags": keras.layers.StringLookup(
-            max_tokens=100,
-            pad_to_max_tokens=True,
-            output_mode="multi_hot",
-            vocabulary=vocab["tags"],
-        ),
+        "title": keras.layers.StringLookup(vocabulary=vocab["title"], output_mode="multi_hot"),
+        "text_body": keras.layers.StringLookup(vocabulary=vocab["body"], output_mode="multi_hot"),
+        "tags": keras.layers.StringLookup(vocabulary=vocab["tags"], output_mode="multi_hot"),
     }
     departments = keras.layers.StringLookup(vocabulary=vocab["department"], num_oov_indices=0)
 
     def arrays(split):
-        frame = pd.read_parquet(f"{prepared}/{split}.parquet")
-        texts = {"title": frame["title"], "text_body": frame["body"], "tags": frame["tags"]}
-        inputs = {}
-        for name, layer in layers.items():
-            chunks = []
-            for start in range(0, len(frame), 2048):
-                values = texts[name].iloc[start : start + 2048]
-                batch = (
-                    tf.ragged.constant([list(tags) for tags in values], dtype=tf.string)
-                    if name == "tags"
-                    else values.tolist()
-                )
-                chunks.append(np.asarray(layer(batch)))
-            inputs[name] = np.concatenate(chunks)
+        from ticket_triage.data.vectorizer import tf_tokenize
+
+        frame = pd.read_parquet(f"{args.prepared}/{split}.parquet")
+        inputs = {
+            name: np.zeros((len(frame), dim), "float32") for name, dim in spec.input_dims.items()
+        }
+        for start in range(0, len(frame), 2048):
+            part = frame.iloc[start : start + 2048]
+            tokens = {
+                "title": tf_tokenize(tf.constant(part["title"].tolist()), ngrams=2),
+                "text_body": tf_tokenize(tf.constant(part["body"].tolist()), ngrams=2),
+                "tags": tf.ragged.constant([list(tags) for tags in part["tags"]], tf.string),
+            }
+            for name, layer in layers.items():
+                inputs[name][start : start + len(part)] = layer(tokens[name]).numpy()
         targets = {
             "priority": frame["priority"].to_numpy("float32")[:, None],
             "department": np.asarray(departments(frame["department"].tolist())),
@@ -143,32 +291,48 @@ def run_chapter_model(prepared, args, batch_size):
         return inputs, targets
 
     (x_train, y_train), (x_val, y_val) = arrays("train"), arrays("val")
-    keras.utils.set_random_seed(0)
-    model = build_functional_model(TicketSpec(10_000, 10_000, 100, num_departments=4))
-    model.compile(optimizer="rmsprop", **Objectives(["priority", "department"]).compile_args())
+    keras.utils.set_random_seed(42)
+    model = build_functional_model(spec)
+    model.compile(
+        optimizer=keras.optimizers.RMSprop(1e-3),
+        **Objectives(["priority", "department"]).compile_args(),
+    )
     throughput = Throughput(len(y_train["priority"]))
     history = model.fit(
         x_train,
         y_train,
         validation_data=(x_val, y_val),
         epochs=args.epochs,
-        batch_size=batch_size,
+        batch_size=args.batch_size,
         callbacks=[throughput],
         verbose=0,
     )
     final = {name: values[-1] for name, values in history.history.items()}
-    return f"chapter model (dense arrays), batch {batch_size}", throughput.tickets_per_second, final
+    return throughput.tickets_per_second, final, spec.width
 
 
-def print_table(rows, args):
-    chapter = rows[-2][1]  # the chapter's model at the same batch size
-    print(f"\n{args.tickets:,} synthetic tickets, batch {args.batch_size}, {args.epochs} epochs\n")
-    print("| mode | tickets/s | x chapter | val_loss | val priority RMSE | val department acc |")
-    print("|---|---:|---:|---:|---:|---:|")
-    for label, speed, final in rows:
+def print_table(report):
+    rows = report["rows"]
+    chapter = rows.get("chapter-fit", {}).get("tickets_per_second")
+    print(
+        f"\n{report['tickets']:,} tickets (vocabulary caps {report['vocabulary']:,}), "
+        f"small rows {report['small_tickets']:,}; batch {report['batch_size']}, "
+        f"{report['epochs']} epochs\n"
+    )
+    print(
+        "| row | columns | tickets/s | x chapter | val_loss | val priority RMSE "
+        "| val department acc | peak RSS MiB |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    for name, row in rows.items():
+        if "error" in row:
+            print(f"| {name} | failed: {row['error']} |")
+            continue
+        ratio = f"{row['tickets_per_second'] / chapter:.1f}" if chapter else "-"
         print(
-            f"| {label} | {speed:,.0f} | {speed / chapter:.1f} | {final['val_loss']:.4f} | "
-            f"{final['val_priority_rmse']:.4f} | {final['val_department_accuracy']:.4f} |"
+            f"| {name} | {row['input_columns']:,} | {row['tickets_per_second']:,.0f} | {ratio} "
+            f"| {row['val_loss']:.4f} | {row['val_priority_rmse']:.4f} "
+            f"| {row['val_department_accuracy']:.4f} | {row['peak_rss_mib']:,} |"
         )
 
 

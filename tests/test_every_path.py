@@ -1,6 +1,6 @@
 """Every model API and every loop mode the README offers, through every stage after `train`.
 
-Each model goes train -> evaluate -> extract_features -> serving (saved, reloaded with
+Each model, fed dense or sparse inputs, goes train -> evaluate -> extract_features -> serving (saved, reloaded with
 ``safe_mode=True`` after one ``import ticket_triage.models``, predicting from raw strings) ->
 bulk ``predict`` of an export with unusable rows; each loop mode goes train -> evaluate. The data
 is tiny: these tests prove the paths, not the quality.
@@ -53,11 +53,16 @@ def train_evaluate(root, prepared_dir, *overrides):
     return paths, evaluate(compose_config("evaluate", paths))
 
 
+@pytest.mark.parametrize("sparse", ["false", "true"])  # trainer.sparse_inputs: both input paths
 @pytest.mark.parametrize("model", MODELS)
-def test_each_model_goes_through_every_stage_and_serves(tmp_path, prepared_dir, model):
+def test_each_model_goes_through_every_stage_and_serves(tmp_path, prepared_dir, model, sparse):
     from ticket_triage.features.extract import extract_features
+    from ticket_triage.models.spec import TrainedModelInfo
 
-    paths, metrics = train_evaluate(tmp_path, prepared_dir, f"model={model}")
+    paths, metrics = train_evaluate(
+        tmp_path, prepared_dir, f"model={model}", f"trainer.sparse_inputs={sparse}"
+    )
+    assert TrainedModelInfo.load(tmp_path / "models").sparse_inputs == (sparse == "true")
     assert 0.0 <= metrics["department"]["accuracy"] <= 1.0
     assert ("priority" in metrics) == (model != "sequential")  # Sequential: department only
 

@@ -1,7 +1,8 @@
 """The ``tf.data`` input pipeline from the prepared Parquet splits.
 
-Raw strings are shuffled (seeded, per epoch), batched, and only then vectorised, so memory is
-bounded by the batch, never by corpus x vocabulary. Batches come out as ``(inputs, targets)``:
+Each split is tokenized once into every ticket's token ids and values (``tokens``); batches are
+shuffled (seeded, per epoch) rows of those, and only then vectorised, so memory follows the
+tokens present and the batch, never corpus x vocabulary. Batches come out as ``(inputs, targets)``:
 inputs a dict ``{title, text_body, tags}`` of multi-hots or TF-IDF vectors (for the Sequential
 model, one ``merged`` vector), targets a dict ``{priority, department[, difficulty]}`` or one
 tensor.
@@ -11,6 +12,8 @@ Example:
     >>> inputs, targets = next(iter(data.dataset("train", spec.heads, epochs=5)))  # doctest: +SKIP
 """
 
+import logging
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,7 +31,10 @@ from ticket_triage.data.vectorizer import (
 )
 from ticket_triage.errors import unknown_choice
 
+log = logging.getLogger(__name__)
+
 SPLITS = ("train", "val", "test")
+TOKENIZE_CHUNK = 4096  # tickets per tokenizing call
 CLASS_WEIGHTING = ("balanced", "none")
 TITLE, TEXT_BODY, TAGS = schema.INPUT_TITLE, schema.INPUT_BODY, schema.INPUT_TAGS
 PRIORITY, DEPARTMENT = schema.HEAD_PRIORITY, schema.HEAD_DEPARTMENT
@@ -59,6 +65,7 @@ class TicketData:
     class_weights: list | None = None
 
     def __post_init__(self):
+        self._tokens = {}  # split -> its tokens, made once (see ``tokens``)
         self.label_ids = {
             column: keras.layers.StringLookup(vocabulary=labels, num_oov_indices=0)
             for column, labels in self.labels.items()
@@ -127,12 +134,8 @@ class TicketData:
         text is vectorised, so skipping costs next to nothing.
         """
         frame = self.frames[split]
-        columns = {
-            schema.TITLE: frame[schema.TITLE].to_numpy(str),
-            schema.BODY: frame[schema.BODY].to_numpy(str),
-        }
-        if TAGS in self.vectorizer.input_names:
-            columns[schema.TAGS] = frame[schema.TAGS].map(TAG_SEPARATOR.join).to_numpy(str)
+        tokens = self.tokens(split)
+        columns = {}
         if PRIORITY in heads:
             columns[schema.PRIORITY] = frame[schema.PRIORITY].to_numpy("float32")
         for label in (DEPARTMENT, DIFFICULTY):
@@ -149,10 +152,16 @@ class TicketData:
         else:
             order = tf.data.Dataset.range(len(frame)).batch(self.batch_size)
         batches = order.map(
-            lambda rows: {name: tf.gather(values, rows) for name, values in columns.items()}
+            lambda rows: (
+                {
+                    name: (tf.gather(ids, rows), tf.gather(values, rows))
+                    for name, (ids, values) in tokens.items()
+                },
+                {name: tf.gather(values, rows) for name, values in columns.items()},
+            )
         )
         return batches.map(
-            lambda batch: self._to_tensors(batch, heads, named_targets, weighted),
+            lambda tokens, batch: self._to_tensors(tokens, batch, heads, named_targets, weighted),
             num_parallel_calls=tf.data.AUTOTUNE,
             deterministic=True,
         ).prefetch(tf.data.AUTOTUNE)
@@ -164,14 +173,41 @@ class TicketData:
         )
         return tf.data.Dataset.from_tensor_slices(permutation).batch(self.batch_size)
 
-    def _to_tensors(self, batch, heads, named_targets, weighted):
-        inputs = self.vectorizer(
-            {
-                TITLE: batch[schema.TITLE],
-                TEXT_BODY: batch[schema.BODY],
-                TAGS: batch.get(schema.TAGS),
+    def tokens(self, split):
+        """Every ticket's token ids and values in ``split`` (``TicketVectorizer.tokens``).
+
+        Tokenizing is most of the input pipeline's cost, so each split is tokenized once, in
+        parallel chunks, and kept: an epoch then only gathers its batches' rows and builds their
+        vectors. It costs memory per token present (about 12 bytes), never per vocabulary entry.
+        """
+        if split not in self._tokens:
+            started = time.perf_counter()
+            frame = self.frames[split]
+            strings = {
+                TITLE: frame[schema.TITLE].to_numpy(str),
+                TEXT_BODY: frame[schema.BODY].to_numpy(str),
             }
-        )
+            if TAGS in self.vectorizer.input_names:
+                strings[TAGS] = frame[schema.TAGS].map(TAG_SEPARATOR.join).to_numpy(str)
+            chunks = list(
+                tf.data.Dataset.from_tensor_slices(strings)
+                .batch(TOKENIZE_CHUNK)
+                .map(self.vectorizer.tokens, num_parallel_calls=tf.data.AUTOTUNE)
+            ) or [self.vectorizer.tokens({name: tf.constant([], tf.string) for name in strings})]
+            self._tokens[split] = {
+                name: tuple(tf.concat([chunk[name][i] for chunk in chunks], 0) for i in (0, 1))
+                for name in chunks[0]
+            }
+            log.info(
+                "tokenized the %s split: %d tickets in %.1f s",
+                split,
+                len(frame),
+                time.perf_counter() - started,
+            )
+        return self._tokens[split]
+
+    def _to_tensors(self, tokens, batch, heads, named_targets, weighted):
+        inputs = self.vectorizer.vectors(tokens)
         targets = {}
         if PRIORITY in heads:
             targets[PRIORITY] = tf.expand_dims(batch[schema.PRIORITY], -1)

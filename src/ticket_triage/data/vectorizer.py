@@ -125,56 +125,18 @@ class TicketVectorizer(keras.layers.Layer):
             if idf_weights
             else None
         )
-        self.title_lookup = self._lookup(self.vocabularies[schema.TITLE], schema.TITLE)
-        self.body_lookup = self._lookup(self.vocabularies[schema.BODY], schema.BODY)
+        self.title_lookup = self._lookup(self.vocabularies[schema.TITLE])
+        self.body_lookup = self._lookup(self.vocabularies[schema.BODY])
         self.tags_lookup = (
             self._lookup(self.vocabularies[schema.TAGS])
             if schema.TAGS in self.vocabularies
             else None
         )
 
-    def _lookup(self, tokens, column=None):
+    def _lookup(self, tokens):
         if not tokens:
             return None  # StringLookup refuses an empty vocabulary
-        if not self.sparse:  # token ids, counted by ``_encode``
-            return keras.layers.StringLookup(vocabulary=tokens, output_mode="int")
-        # TF-IDF as counts times the idf weights (see _encode): StringLookup's own "tf_idf" mode
-        # fails on ragged tokens with sparse=True.
-        weighed = bool(self.idf_weights) and column in self.idf_weights
-        return keras.layers.StringLookup(
-            vocabulary=tokens, output_mode="count" if weighed else "multi_hot", sparse=True
-        )
-
-    def _encode(self, lookup, tokens, column):
-        """Multi-hot vectors of ragged tokens, or with idf weights their TF-IDF vectors.
-
-        Dense vectors are the token ids counted per row by ``tf.math.bincount`` (weighted by
-        each token's idf for TF-IDF): the same values as ``StringLookup``'s own multi-hot or
-        count output times the idf, in one pass and several times faster. It matters most when
-        serving, where vectorizing is most of a prediction's cost.
-        """
-        idf = self._idf(column)
-        if self.sparse:
-            vectors = lookup(tokens)
-            return vectors if idf is None else _weigh_sparse(vectors, idf)
-        ids = tf.cast(lookup(tokens), "int32")
-        depth = len(self.vocabularies[column]) + 1  # and the OOV slot, first
-        if idf is None:
-            vectors = tf.math.bincount(
-                ids, minlength=depth, maxlength=depth, axis=-1, binary_output=True, dtype="int64"
-            )
-        else:
-            vectors = tf.math.bincount(
-                ids, weights=tf.gather(idf, ids), minlength=depth, maxlength=depth, axis=-1
-            )
-        return tf.ensure_shape(vectors, [None, depth])
-
-    def _idf(self, column):
-        """Each slot's idf (the OOV slot: the mean idf, as Keras's ``tf_idf``), or ``None``."""
-        if not self.idf_weights or column not in self.idf_weights:
-            return None
-        weights = self.idf_weights[column]
-        return tf.constant([sum(weights) / len(weights), *weights], "float32")
+        return keras.layers.StringLookup(vocabulary=tokens, output_mode="int")  # 0: OOV
 
     def build(self, input_shape=None):
         self.built = True  # the lookup layers are complete from their vocabularies
@@ -184,14 +146,52 @@ class TicketVectorizer(keras.layers.Layer):
         return [TITLE, TEXT_BODY] + ([TAGS] if self.tags_lookup is not None else [])
 
     def call(self, inputs):
-        vectors = {
+        return self.vectors(self.tokens(inputs))
+
+    def tokens(self, inputs):
+        """Strings -> each ticket's distinct token ids and their values, per input.
+
+        The values are what the vectors hold at those ids: 1 (multi-hot), or ``count x idf``
+        (TF-IDF). Ids are sorted within a ticket. The input pipeline computes them once per
+        split and builds each batch's vectors from them (``vectors``), so training pays for
+        tokenizing once, not every epoch.
+
+        Returns:
+            Input name -> ``(ids, values)``, two ``tf.RaggedTensor`` of shape ``(batch, None)``.
+        """
+        tokens = {
             TITLE: self._text(self.title_lookup, inputs[TITLE], schema.TITLE),
             TEXT_BODY: self._text(self.body_lookup, inputs[TEXT_BODY], schema.BODY),
         }
         if self.tags_lookup is not None:
             tags = tf.strings.split(_flat(inputs[TAGS]), sep=TAG_SEPARATOR)
             tags = tf.ragged.boolean_mask(tags, tags != "")
-            vectors[TAGS] = self._encode(self.tags_lookup, tags, schema.TAGS)
+            tokens[TAGS] = _distinct(tf.cast(self.tags_lookup(tags), "int64"), None)
+        return tokens
+
+    def _text(self, lookup, strings, column):
+        words = tf_tokenize(_flat(strings), self.tokenizer, self.ngrams)
+        if lookup is None:  # no vocabulary: every token is OOV
+            return _distinct(tf.zeros_like(words, "int64"), None)
+        return _distinct(tf.cast(lookup(words), "int64"), self._idf(column))
+
+    def _idf(self, column):
+        """Each slot's idf (the OOV slot: the mean idf, as Keras's ``tf_idf``), or ``None``."""
+        if not self.idf_weights or column not in self.idf_weights:
+            return None
+        weights = self.idf_weights[column]
+        return tf.constant([sum(weights) / len(weights), *weights], "float32")
+
+    def vectors(self, tokens):
+        """``tokens`` -> the multi-hot or TF-IDF vectors: dense, or ``tf.SparseTensor``.
+
+        Dense vectors are the values scattered by ``tf.math.bincount``: the same values as
+        ``StringLookup``'s own multi-hot or count output times the idf, several times faster.
+        """
+        vectors = {
+            name: self._vector(ids, values, self.widths[name])
+            for name, (ids, values) in tokens.items()
+        }
         if self.idf_weights:  # one dtype for all inputs (and the merged one)
             vectors = {name: tf.cast(vector, "float32") for name, vector in vectors.items()}
         if not self.merge:
@@ -199,13 +199,26 @@ class TicketVectorizer(keras.layers.Layer):
         parts = list(vectors.values())
         return tf.sparse.concat(1, parts) if self.sparse else tf.concat(parts, axis=1)
 
-    def _text(self, lookup, strings, column):
-        tokens = tf_tokenize(_flat(strings), self.tokenizer, self.ngrams)
-        if lookup is not None:
-            return self._encode(lookup, tokens, column)
-        # No vocabulary: every token is OOV; int64, as StringLookup's multi-hots are.
-        unknown = tf.cast(tokens.row_lengths() > 0, "int64")[:, None]
-        return tf.sparse.from_dense(unknown) if self.sparse else unknown
+    def _vector(self, ids, values, width):
+        if self.sparse:
+            indices = tf.stack([ids.value_rowids(), ids.flat_values], axis=1)
+            shape = tf.stack([ids.nrows(), tf.constant(width, tf.int64)])
+            return tf.SparseTensor(indices, values.flat_values, shape)
+        vectors = tf.math.bincount(
+            ids, weights=values, minlength=width, maxlength=width, axis=-1, dtype=values.dtype
+        )
+        return tf.ensure_shape(vectors, [None, width])
+
+    @property
+    def widths(self):
+        """Input name -> vector width: the vocabulary and the OOV slot."""
+        widths = {
+            TITLE: len(self.vocabularies[schema.TITLE]) + 1,
+            TEXT_BODY: len(self.vocabularies[schema.BODY]) + 1,
+        }
+        if self.tags_lookup is not None:
+            widths[TAGS] = len(self.vocabularies[schema.TAGS]) + 1
+        return widths
 
     def get_config(self):
         return {
@@ -219,10 +232,29 @@ class TicketVectorizer(keras.layers.Layer):
         }
 
 
-def _weigh_sparse(counts, idf):
-    """Sparse counts times each slot's idf."""
-    values = tf.cast(counts.values, "float32") * tf.gather(idf, counts.indices[:, 1])
-    return tf.SparseTensor(counts.indices, values, counts.dense_shape)
+def _distinct(ids, idf):
+    """Each ticket's distinct ids, sorted, and their values: 1, or ``count x idf``.
+
+    Example:
+        >>> ids, values = _distinct(tf.ragged.constant([[3, 1, 3], []], tf.int64), None)
+        >>> ids.to_list(), values.to_list()
+        ([[1, 3], []], [[1, 1], []])
+    """
+    rows = ids.value_rowids()
+    width = tf.constant(2**31, tf.int64)  # above any id
+    keys = rows * width + ids.flat_values  # (ticket, id) as one sortable number
+    order = tf.argsort(keys, stable=True)
+    distinct, position = tf.unique(tf.gather(keys, order))
+    if idf is None:
+        values = tf.ones_like(distinct)  # multi-hot: int64, as StringLookup's
+    else:
+        weights = tf.gather(idf, tf.gather(ids.flat_values, order))
+        values = tf.math.unsorted_segment_sum(weights, position, tf.size(distinct))
+    nrows = ids.nrows()
+    return (
+        tf.RaggedTensor.from_value_rowids(distinct % width, distinct // width, nrows),
+        tf.RaggedTensor.from_value_rowids(values, distinct // width, nrows),
+    )
 
 
 def _flat(strings):

@@ -100,7 +100,7 @@ def choose_sparse(setting, spec, from_columns):
     tokens present; below it dense matrix products are cheaper on a CPU.
 
     Example:
-        >>> choose_sparse("auto", TicketSpec(10001, 10001, 100), from_columns=2000)
+        >>> choose_sparse("auto", TicketSpec(10001, 10001, 100), from_columns=8000)
         True
     """
     if setting == "auto":
