@@ -1,9 +1,9 @@
 """Every model API and every loop mode the README offers, through every stage after `train`.
 
-Each model, fed dense or sparse inputs, goes train -> evaluate -> extract_features -> serving (saved, reloaded with
-``safe_mode=True`` after one ``import ticket_triage.models``, predicting from raw strings) ->
-bulk ``predict`` of an export with unusable rows; each loop mode goes train -> evaluate. The data
-is tiny: these tests prove the paths, not the quality.
+Each model, fed dense or sparse inputs, goes train -> evaluate -> extract_features -> serving
+(saved, reloaded with ``safe_mode=True`` after one ``import ticket_triage.models``, predicting from
+raw strings) -> bulk ``predict`` of an export with unusable rows; each loop mode goes train ->
+evaluate. The data is tiny: these tests prove the paths, not the quality.
 """
 
 import subprocess
