@@ -38,6 +38,8 @@ def test_several_steps_per_call_train_the_same_model(train_config, tmp_path, loo
     one, one_losses = run(train_config, tmp_path, loop, 1, f"trainer.sparse_inputs={sparse}")
     four, four_losses = run(train_config, tmp_path, loop, 4, f"trainer.sparse_inputs={sparse}")
     for name, value in one["final"].items():
+        if name == "tickets_per_second":  # the one that should differ
+            continue
         assert four["final"][name] == pytest.approx(value, rel=1e-5, abs=1e-6), name
 
     steps = len(one_losses) // 2  # two epochs, one row per batch

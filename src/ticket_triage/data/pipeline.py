@@ -151,19 +151,17 @@ class TicketData:
             )
         else:
             order = tf.data.Dataset.range(len(frame)).batch(self.batch_size)
-        batches = order.map(
-            lambda rows: (
-                {
-                    name: (tf.gather(ids, rows), tf.gather(values, rows))
-                    for name, (ids, values) in tokens.items()
-                },
-                {name: tf.gather(values, rows) for name, values in columns.items()},
-            )
-        )
-        return batches.map(
-            lambda tokens, batch: self._to_tensors(tokens, batch, heads, named_targets, weighted),
-            num_parallel_calls=tf.data.AUTOTUNE,
-            deterministic=True,
+
+        def batch_of(rows):
+            batch_tokens = {
+                name: (tf.gather(ids, rows), tf.gather(values, rows))
+                for name, (ids, values) in tokens.items()
+            }
+            batch = {name: tf.gather(values, rows) for name, values in columns.items()}
+            return self._to_tensors(batch_tokens, batch, heads, named_targets, weighted)
+
+        return order.map(
+            batch_of, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True
         ).prefetch(tf.data.AUTOTUNE)
 
     def _epoch_order(self, size, epoch):

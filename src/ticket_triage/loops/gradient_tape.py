@@ -121,7 +121,8 @@ def _train(model, data, objectives, optimizer, callbacks, epochs, loop_cfg, plan
             count = min(per_call, data.steps("train") - step)
             callback_list.on_train_batch_begin(step)
             logs = train_steps(batches, tf.constant(count))
-            logs = [{name: float(values[i]) for name, values in logs.items()} for i in range(count)]
+            logs = {name: values.numpy().tolist() for name, values in logs.items()}
+            logs = [{name: values[i] for name, values in logs.items()} for i in range(count)]
             callback_list.on_train_batches_end(step, logs)
             step += count
             if model.stop_training:

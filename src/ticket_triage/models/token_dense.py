@@ -4,14 +4,14 @@ A ticket's multi-hot (or TF-IDF) vector has a few dozen non-zero columns out of 
 the chapter's vocabulary caps. ``Dense`` multiplies the whole vector: every column of every
 ticket, forward and backward, and its kernel's gradient is a dense ``(columns, units)`` matrix
 that the optimizer then updates in full. Given a ``tf.SparseTensor`` instead, ``TokenDense``
-gathers only the kernel rows of the tokens in the batch (each once) and sums them per ticket,
-weighted by the vector's values:
+gathers only the kernel rows of the tokens in the batch and sums them per ticket, weighted by
+the vector's values:
 
     x @ kernel  ==  for each ticket: sum over its tokens t of  x[t] * kernel[t]
 
 So the layer computes the same function with the same weights (a ``Dense`` layer's), and its
-kernel's gradient is a ``tf.IndexedSlices`` over the batch's distinct tokens, which the optimizer
-applies to those rows only (``ticket_triage.optimizers``). Given a dense tensor it is ``Dense``.
+kernel's gradient is a ``tf.IndexedSlices`` over the batch's tokens, which the optimizer applies
+to those rows only (``ticket_triage.optimizers``). Given a dense tensor it is ``Dense``.
 
 Example:
     >>> layer = TokenDense(2, use_bias=False)
@@ -45,17 +45,17 @@ class TokenDense(layers.Dense):
     def _sparse_matmul(self, inputs):
         """``inputs @ kernel`` touching only the kernel rows of the columns present.
 
-        Each distinct column's row is gathered once (so its gradient has no repeated rows);
-        a small sparse matrix maps those rows back to the tickets that hold them.
+        The rows of each ticket's columns, weighted by its values, summed per ticket: a gather
+        and a sorted segment sum, which needs ``inputs`` in row-major order, as the vectorizer
+        and ``tf.sparse`` ops make them. A column present in several tickets is gathered once
+        per ticket, so its gradient rows repeat; the optimizers sum them.
         """
-        columns, position = tf.unique(inputs.indices[:, 1])
-        rows = tf.gather(_resource(self.kernel), columns)  # gradient: IndexedSlices on `columns`
-        local = tf.SparseTensor(
-            tf.stack([inputs.indices[:, 0], tf.cast(position, tf.int64)], axis=1),
-            tf.cast(inputs.values, rows.dtype),
-            tf.stack([inputs.dense_shape[0], tf.size(columns, out_type=tf.int64)]),
-        )
-        return tf.sparse.sparse_dense_matmul(local, rows)
+        rows = tf.gather(_resource(self.kernel), inputs.indices[:, 1])  # gradient: IndexedSlices
+        rows = rows * tf.cast(inputs.values, rows.dtype)[:, None]
+        sums = tf.math.segment_sum(rows, inputs.indices[:, 0])
+        # Tickets after the last one with a token have no segment: pad them with zeros.
+        missing = inputs.dense_shape[0] - tf.shape(sums, out_type=tf.int64)[0]
+        return tf.pad(sums, [[0, missing], [0, 0]])
 
 
 def _resource(variable):
