@@ -159,9 +159,12 @@ print(*model.predict(inputs, verbose=0)["department"][0])
 """
 
 
+@pytest.mark.parametrize("sparse", ["false", "true"])
 @pytest.mark.parametrize("loop", LOOPS)
-def test_each_loop_mode_goes_through_evaluate(tmp_path, prepared_dir, loop):
-    _, metrics = train_evaluate(tmp_path, prepared_dir, f"loop={loop}")
+def test_each_loop_mode_goes_through_evaluate(tmp_path, prepared_dir, loop, sparse):
+    _, metrics = train_evaluate(
+        tmp_path, prepared_dir, f"loop={loop}", f"trainer.sparse_inputs={sparse}"
+    )
     assert 0.0 <= metrics["department"]["accuracy"] <= 1.0
     assert np.isfinite(metrics["priority"]["rmse"])
 

@@ -46,3 +46,23 @@ def test_a_backup_written_on_two_replicas_resumes(single_device, prepared_dir, t
     assert "resuming from" in (tmp_path / "second.log").read_text()
     assert "on 2 replica(s)" in (tmp_path / "second.log").read_text()
     assert_same_training(tmp_path, single_device["graph"], "graph")
+
+
+@pytest.mark.slow
+def test_sparse_inputs_train_on_two_replicas_as_dense_ones_on_one_device(
+    single_device, prepared_dir, tmp_path
+):
+    """The replicas' sparse gradients (rows repeated across replicas) sum to the dense one."""
+    overrides = [
+        *training_overrides(prepared_dir, tmp_path),
+        *MIRRORED,
+        "loop=graph",
+        "tracking=none",
+        "trainer.sparse_inputs=true",
+        f"hydra.run.dir={tmp_path}/run",
+    ]
+    training = start_training(*overrides, log_file=tmp_path / "train.log")
+    assert training.wait(timeout=600) == 0, (tmp_path / "train.log").read_text()[-3000:]
+    log = (tmp_path / "train.log").read_text()
+    assert "sparse inputs" in log and "on 2 replica(s)" in log
+    assert_same_training(tmp_path, single_device["graph"], "graph")
