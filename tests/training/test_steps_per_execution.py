@@ -57,7 +57,7 @@ def test_fit_runs_the_largest_divisor_of_the_batches_per_epoch():
     assert fit_steps_per_execution(config, 1250) == 5
     assert fit_steps_per_execution(config, 1600) == 8
     assert fit_steps_per_execution(config, 1607) == 1  # a prime
-    assert fit_steps_per_execution(config, 1600, multi_worker=True) == 1
+    assert fit_steps_per_execution(config, 1600, distributed=True) == 1
     with pytest.raises(ConfigError, match="steps_per_execution = 0"):
         fit_steps_per_execution(OmegaConf.create({"steps_per_execution": 0}), 10)
 

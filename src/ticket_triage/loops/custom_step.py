@@ -18,7 +18,6 @@ part of the model, so a checkpoint of a ``train_step`` run loads like any other 
 import keras
 import tensorflow as tf
 
-from ticket_triage.distribution.agreement import is_multi_worker
 from ticket_triage.errors import unknown_choice
 from ticket_triage.loops.execution import fit_steps_per_execution
 from ticket_triage.loops.fit import fit_compiled
@@ -107,7 +106,7 @@ def train_with_train_step(
         wrapper.compile(
             optimizer=optimizer,
             steps_per_execution=fit_steps_per_execution(
-                loop_cfg, data.steps("train"), is_multi_worker(strategy)
+                loop_cfg, data.steps("train"), strategy.num_replicas_in_sync > 1
             ),
             **compile_args,
         )

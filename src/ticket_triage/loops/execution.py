@@ -5,8 +5,9 @@ whose cost follows the tokens present, that overhead is a large share of a batch
 loops run several batches per call. ``fit`` (and the ``train_step`` loop) run exactly
 ``steps_per_execution`` batches per call, also across an epoch's end: their train data holds
 every epoch in one stream, so the number must divide the batches per epoch, and the largest
-divisor up to the one asked for is used. ``fit`` under ``multi_worker`` runs one batch per call
-(Keras fails otherwise there).
+divisor up to the one asked for is used. Under a ``tf.distribute`` strategy with several
+replicas ``fit`` runs one batch per call: Keras's multi-step function fails there with the
+project's distributed ``fit`` (``distribution.distributed_fit``); the graph loop keeps its own.
 """
 
 import logging
@@ -24,16 +25,21 @@ def requested_steps(loop_cfg):
     return steps
 
 
-def fit_steps_per_execution(loop_cfg, steps_per_epoch, multi_worker=False):
+def fit_steps_per_execution(loop_cfg, steps_per_epoch, distributed=False):
     """The ``steps_per_execution`` to compile a ``fit`` model with for these epochs.
 
     Example:
         >>> from omegaconf import OmegaConf
         >>> fit_steps_per_execution(OmegaConf.create({"steps_per_execution": 8}), 1250)
         5
+
+    Args:
+        loop_cfg: the ``loop`` config.
+        steps_per_epoch: training batches per epoch.
+        distributed: whether a strategy spreads the batches over several replicas.
     """
     requested = requested_steps(loop_cfg)
-    if multi_worker:
+    if distributed:
         return 1
     steps = max(d for d in range(1, requested + 1) if steps_per_epoch % d == 0)
     if steps != requested:

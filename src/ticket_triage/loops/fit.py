@@ -1,6 +1,5 @@
 """``loop=fit``: the built-in training loop (chapter 7.3): ``compile`` then ``fit``."""
 
-from ticket_triage.distribution.agreement import is_multi_worker
 from ticket_triage.distribution.distributed_fit import adapt_fit
 from ticket_triage.loops.execution import fit_steps_per_execution
 from ticket_triage.resume.callback_list import BackedUpCallbackList, TrainingState
@@ -14,7 +13,7 @@ def train_with_fit(model, data, objectives, optimizer, callbacks, epochs, loop_c
         model.compile(
             optimizer=optimizer,
             steps_per_execution=fit_steps_per_execution(
-                loop_cfg, data.steps("train"), is_multi_worker(strategy)
+                loop_cfg, data.steps("train"), strategy.num_replicas_in_sync > 1
             ),
             **objectives.compile_args(),
         )
