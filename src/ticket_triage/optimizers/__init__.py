@@ -5,5 +5,6 @@
 row without summing rows that occur twice (as they do once replicas' gradients are gathered), and
 square each part separately: a wrong update. ``SparseRMSprop`` updates only the rows touched,
 exactly as RMSprop would; ``SummedAdam`` sums the repeated rows and updates densely, since Adam's
-momentum moves rows that no ticket of the batch touched.
+momentum moves rows that no ticket of the batch touched. On several replicas both make sparse
+gradients dense before the replicas sum them (``rows.dense_across_replicas``).
 """

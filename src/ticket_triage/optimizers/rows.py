@@ -1,4 +1,4 @@
-"""Summing the repeated rows of a ``tf.IndexedSlices`` gradient."""
+"""Summing the repeated rows of a ``tf.IndexedSlices`` gradient, and where it must be dense."""
 
 import tensorflow as tf
 
@@ -15,3 +15,18 @@ def sum_repeated_rows(gradient):
     rows, position = tf.unique(gradient.indices)
     values = tf.math.unsorted_segment_sum(gradient.values, position, tf.size(rows))
     return tf.IndexedSlices(values, rows, gradient.dense_shape)
+
+
+def dense_across_replicas(gradients):
+    """``gradients`` with ``tf.IndexedSlices`` made dense when several replicas will sum them.
+
+    Replicas hold different numbers of rows, and the collective all-reduce that sums their
+    gradients needs equal shapes (``Shape mismatch in the collective instance``); one replica
+    passes them through unchanged.
+    """
+    if tf.distribute.get_strategy().num_replicas_in_sync == 1:
+        return gradients
+    return [
+        tf.convert_to_tensor(gradient) if isinstance(gradient, tf.IndexedSlices) else gradient
+        for gradient in gradients
+    ]

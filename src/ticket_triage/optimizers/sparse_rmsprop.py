@@ -17,7 +17,7 @@ Example:
 import keras
 import tensorflow as tf
 
-from ticket_triage.optimizers.rows import sum_repeated_rows
+from ticket_triage.optimizers.rows import dense_across_replicas, sum_repeated_rows
 
 
 @keras.saving.register_keras_serializable(package="ticket_triage")
@@ -37,6 +37,9 @@ class SparseRMSprop(keras.optimizers.RMSprop):
             else None
             for variable in var_list
         ]
+
+    def apply(self, grads, trainable_variables=None):
+        return super().apply(dense_across_replicas(grads), trainable_variables)
 
     def update_step(self, gradient, variable, learning_rate):
         index = self._get_variable_index(variable)

@@ -11,6 +11,8 @@ README (``benchmarks/train_throughput.py``, rows ``default-fit`` and ``default-f
 import keras
 import tensorflow as tf
 
+from ticket_triage.optimizers.rows import dense_across_replicas
+
 
 @keras.saving.register_keras_serializable(package="ticket_triage")
 class SummedAdam(keras.optimizers.Adam):
@@ -18,6 +20,9 @@ class SummedAdam(keras.optimizers.Adam):
 
     Args: those of ``keras.optimizers.Adam``.
     """
+
+    def apply(self, grads, trainable_variables=None):
+        return super().apply(dense_across_replicas(grads), trainable_variables)
 
     def update_step(self, gradient, variable, learning_rate):
         if isinstance(gradient, tf.IndexedSlices):
