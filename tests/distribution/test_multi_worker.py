@@ -79,7 +79,8 @@ def start_long_training(prepared_dir, tmp_path):
         stderr=subprocess.STDOUT,
         text=True,
     )
-    while not (tmp_path / "models" / "history.csv").exists():
+    history = tmp_path / "models" / "history.csv"  # CSVLogger: a header at train begin
+    while not (history.exists() and len(history.read_text().splitlines()) > 1):
         assert script.poll() is None and time.monotonic() - started < 300
         time.sleep(0.2)
     return script
