@@ -19,6 +19,7 @@ from keras import layers
 
 from ticket_triage.models import trunk
 from ticket_triage.models.spec import DEPARTMENT, PRIORITY
+from ticket_triage.models.token_concatenate import TokenConcatenate
 
 
 @keras.saving.register_keras_serializable(package="ticket_triage")
@@ -50,7 +51,7 @@ class CustomerTicketModel(keras.Model):
         self.priority = priority
         self.width, self.depth, self.dropout, self.batch_norm = width, depth, dropout, batch_norm
 
-        self.concat_layer = layers.Concatenate(name="merged_inputs")
+        self.concat_layer = TokenConcatenate(name="merged_inputs")
         self.trunk = trunk.trunk_layers(width, depth, dropout, batch_norm)
         self.head_dropout = trunk.head_dropout(dropout)
         # Heads in the order Keras sorts the functional model's dict outputs (alphabetical), so

@@ -46,16 +46,13 @@ class TokenDense(layers.Dense):
         """``inputs @ kernel`` touching only the kernel rows of the columns present.
 
         The rows of each ticket's columns, weighted by its values, summed per ticket: a gather
-        and a sorted segment sum, which needs ``inputs`` in row-major order, as the vectorizer
-        and ``tf.sparse`` ops make them. A column present in several tickets is gathered once
-        per ticket, so its gradient rows repeat; the optimizers sum them.
+        and a segment sum, in any order of the entries (``TokenConcatenate`` leaves them grouped
+        by input). A column present in several tickets is gathered once per ticket, so its
+        gradient rows repeat; the optimizers sum them.
         """
         rows = tf.gather(_resource(self.kernel), inputs.indices[:, 1])  # gradient: IndexedSlices
         rows = rows * tf.cast(inputs.values, rows.dtype)[:, None]
-        sums = tf.math.segment_sum(rows, inputs.indices[:, 0])
-        # Tickets after the last one with a token have no segment: pad them with zeros.
-        missing = inputs.dense_shape[0] - tf.shape(sums, out_type=tf.int64)[0]
-        return tf.pad(sums, [[0, missing], [0, 0]])
+        return tf.math.unsorted_segment_sum(rows, inputs.indices[:, 0], inputs.dense_shape[0])
 
 
 def _resource(variable):

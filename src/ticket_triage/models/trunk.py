@@ -19,6 +19,7 @@ import tensorflow as tf
 from keras import layers
 
 from ticket_triage.models.spec import FEATURES
+from ticket_triage.models.token_concatenate import TokenConcatenate
 from ticket_triage.models.token_dense import TokenDense
 
 
@@ -60,7 +61,7 @@ def functional_features(spec, width, depth, dropout, batch_norm, sparse):
         name: keras.Input(shape=(dim,), name=name, sparse=sparse)
         for name, dim in spec.input_dims.items()
     }
-    merged = layers.Concatenate(name="merged_inputs")(list(inputs.values()))
+    merged = TokenConcatenate(name="merged_inputs")(list(inputs.values()))
     features = apply(trunk_layers(width, depth, dropout, batch_norm), merged)
     return inputs, head_dropout(dropout)(features)
 
