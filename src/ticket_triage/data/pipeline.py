@@ -154,8 +154,7 @@ class TicketData:
 
         def batch_of(rows):
             batch_tokens = {
-                name: (tf.gather(ids, rows), tf.gather(values, rows))
-                for name, (ids, values) in tokens.items()
+                name: take_rows(ids, values, rows) for name, (ids, values) in tokens.items()
             }
             batch = {name: tf.gather(values, rows) for name, values in columns.items()}
             return self._to_tensors(batch_tokens, batch, heads, named_targets, weighted)
@@ -223,3 +222,24 @@ class TicketData:
         if not named_targets:
             return inputs, targets[heads[0]], weights[heads[0]]
         return inputs, targets, weights
+
+
+def take_rows(ids, values, rows):
+    """Rows ``rows`` of two ragged tensors with the same row splits: a split's token ids, values.
+
+    The same as ``tf.gather`` on each, at a cost that follows the batch: ``tf.gather`` on a
+    ragged tensor costs about 85 us per call at 80,000 tickets whatever the batch, most of the
+    input pipeline's time. Here the batch's positions in the flat values are one ragged range,
+    and each tensor one flat gather.
+
+    Example:
+        >>> ids = tf.ragged.constant([[1, 2], [], [3]], tf.int64)
+        >>> take_rows(ids, ids * 10, tf.constant([2, 0], tf.int64))[1].to_list()
+        [[30], [10, 20]]
+    """
+    splits = ids.row_splits
+    positions = tf.ragged.range(tf.gather(splits, rows), tf.gather(splits, rows + 1))
+    return tuple(
+        positions.with_flat_values(tf.gather(ragged.flat_values, positions.flat_values))
+        for ragged in (ids, values)
+    )
