@@ -56,12 +56,12 @@ class TokenDense(layers.Dense):
         """``inputs @ kernel`` as ``(batch, distinct columns) @ (distinct columns, units)``."""
         columns, position = tf.unique(inputs.indices[:, 1])
         rows = tf.gather(_resource(self.kernel), columns)  # gradient: IndexedSlices, no repeats
-        present = tf.scatter_nd(
+        present = tf.SparseTensor(
             tf.stack([inputs.indices[:, 0], tf.cast(position, tf.int64)], axis=1),
             tf.cast(inputs.values, rows.dtype),
             tf.stack([inputs.dense_shape[0], tf.size(columns, out_type=tf.int64)]),
-        )
-        return tf.matmul(present, rows)
+        )  # entries in any order: each (ticket, column) once, so no check of their order
+        return tf.matmul(tf.sparse.to_dense(present, validate_indices=False), rows)
 
     def _token_rows_sum(self, inputs):
         """``inputs @ kernel`` as each ticket's kernel rows, weighted by its values, summed.
