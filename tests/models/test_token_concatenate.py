@@ -3,6 +3,7 @@
 
 import keras
 import numpy as np
+import pytest
 import tensorflow as tf
 
 from tests.models.test_token_dense import as_sparse, weighted_batch
@@ -24,7 +25,8 @@ def test_dense_inputs_take_keras_concatenate():
     np.testing.assert_array_equal(TokenConcatenate()(inputs), keras.layers.Concatenate()(inputs))
 
 
-def test_token_dense_reads_entries_in_any_order():
+@pytest.mark.parametrize("training", [False, True])
+def test_token_dense_reads_entries_in_any_order(training):
     values = weighted_batch()["text_body"]
     layer = TokenDense(8)
     layer.build(values.shape)
@@ -33,7 +35,8 @@ def test_token_dense_reads_entries_in_any_order():
     shuffled = tf.SparseTensor(
         tf.gather(sparse.indices, order), tf.gather(sparse.values, order), sparse.dense_shape
     )
-    np.testing.assert_allclose(layer(shuffled), layer(values), rtol=1e-5, atol=1e-6)
+    got = layer(shuffled, training=training)
+    np.testing.assert_allclose(got, layer(values), rtol=1e-5, atol=1e-6)
 
 
 def test_saves_and_loads_as_itself(tmp_path):

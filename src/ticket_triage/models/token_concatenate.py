@@ -34,11 +34,10 @@ class TokenConcatenate(layers.Concatenate):
     """
 
     def call(self, inputs):
-        if not all(isinstance(x, tf.SparseTensor) and x.shape.rank == 2 for x in inputs):
-            return super().call(inputs)
-        if self.axis not in (-1, 1):
-            return super().call(inputs)
-        return _append_columns(inputs)
+        columns = self.axis in (-1, 1)
+        if columns and all(isinstance(x, tf.SparseTensor) and x.shape.rank == 2 for x in inputs):
+            return _append_columns(inputs)
+        return super().call(inputs)
 
 
 def _append_columns(parts):
