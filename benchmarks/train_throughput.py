@@ -15,11 +15,14 @@ Each row runs in its own process, for its peak memory (RSS). Rows:
                             train_step
     default-fit-adam        the same with Adam (SummedAdam: a dense update every step)
     default-fit-dense-rmsprop  sparse inputs, but RMSprop updating the whole kernel every step
+    default-fit-all-threads the default with TensorFlow's own threads per op (op_threads=0)
     dense-fit               dense multi-hot inputs (trainer.sparse_inputs=false)
+    dense-fit-one-thread    the same with one thread per op (auto splits its wide products)
     chapter-fit             chapter 7's set-up: dense NumPy multi-hot arrays in memory
                             (TextVectorization), Keras RMSprop, fit() at the same batch size
     small-*                 the plain synthetic corpus (about 3,000 columns): the default, the
-                            dense path, and the previous default (dense, one step per call)
+                            dense and sparse paths, dense with TensorFlow's threads per op, and
+                            the first default (dense, one step per call, TensorFlow's threads)
 
 Two epochs from one seed leave the priority RMSE spread by several percent across seeds (the
 weights' start and the batch order), more than the input paths differ; so ``default-fit`` and
@@ -62,14 +65,28 @@ ROWS = {  # name -> (data: "wide" or "small", train overrides); chapter-fit is s
     "default-train_step": ("wide", ["loop=train_step"]),
     "default-fit-adam": ("wide", ["loop=fit", "optimizer=adam", "optimizer.learning_rate=0.001"]),
     "default-fit-dense-rmsprop": ("wide", ["loop=fit"]),
+    "default-fit-all-threads": ("wide", ["loop=fit", "trainer.op_threads=0"]),
     "dense-fit": ("wide", ["loop=fit", "trainer.sparse_inputs=false"]),
+    "dense-fit-one-thread": (
+        "wide",
+        ["loop=fit", "trainer.sparse_inputs=false", "trainer.op_threads=1"],
+    ),
     "chapter-fit": ("wide", []),
     "small-default-fit": ("small", ["loop=fit"]),
     "small-dense-fit": ("small", ["loop=fit", "trainer.sparse_inputs=false"]),
     "small-sparse-fit": ("small", ["loop=fit", "trainer.sparse_inputs=true"]),
+    "small-dense-fit-all-threads": (
+        "small",
+        ["loop=fit", "trainer.sparse_inputs=false", "trainer.op_threads=0"],
+    ),
     "small-before-fit": (
         "small",
-        ["loop=fit", "trainer.sparse_inputs=false", "loop.steps_per_execution=1"],
+        [
+            "loop=fit",
+            "trainer.sparse_inputs=false",
+            "loop.steps_per_execution=1",
+            "trainer.op_threads=0",
+        ],
     ),
 }
 

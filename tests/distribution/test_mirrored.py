@@ -25,6 +25,7 @@ def test_every_loop_mode_trains_on_two_replicas_as_on_one_device(
     for loop in LOOPS:
         log = (jobs[loop] / "train.log").read_text()
         assert "on 2 replica(s)" in log, loop
+        assert "1 thread(s) per op" in log, loop  # trainer.op_threads=auto, narrow inputs
         assert_same_training(jobs[loop], single_device[loop], loop)
 
 
@@ -65,4 +66,5 @@ def test_sparse_inputs_train_on_two_replicas_as_dense_ones_on_one_device(
     assert training.wait(timeout=600) == 0, (tmp_path / "train.log").read_text()[-3000:]
     log = (tmp_path / "train.log").read_text()
     assert "sparse inputs" in log and "on 2 replica(s)" in log
+    assert "1 thread(s) per op" in log  # trainer.op_threads=auto, set as the process started
     assert_same_training(tmp_path, single_device["graph"], "graph")

@@ -53,6 +53,7 @@ from ticket_triage.objectives import MetricSet, Objectives, make_optimizer
 from ticket_triage.resume.plan import ResumePlan
 from ticket_triage.tracking.ending import tracked_run
 from ticket_triage.tracking.session import start_tracking
+from ticket_triage.training.op_threads import resolve_op_threads, use_op_threads
 from ticket_triage.triage.inputs import serving_inputs
 
 log = logging.getLogger(__name__)
@@ -62,7 +63,12 @@ def train(cfg):
     """Train the configured model with the configured loop; return the summary metrics."""
     if cfg.loop.name not in LOOPS:
         raise unknown_choice("loop.name", cfg.loop.name, LOOPS)
-    strategy = make_strategy(cfg.distribution)  # first: TensorFlow must not have started yet
+    spec = TicketSpec.from_prepared(cfg.paths.prepared_dir)
+    sparse = choose_sparse(cfg.trainer.sparse_inputs, spec, cfg.trainer.sparse_from_columns)
+    # These two first: TensorFlow must not have started yet.
+    wide_dense = not sparse and spec.width >= cfg.trainer.sparse_from_columns
+    op_threads = use_op_threads(resolve_op_threads(cfg.trainer.op_threads, wide_dense))
+    strategy = make_strategy(cfg.distribution)
     worker = Worker.current(cfg.distribution.name)
     seed_everything(cfg.seed, cfg.trainer.deterministic)
     cfg = worker_config(per_job_paths(cfg), worker)
@@ -71,8 +77,6 @@ def train(cfg):
     reports_dir.mkdir(parents=True, exist_ok=True)
     plan = ResumePlan.open(cfg, cfg.paths.backup_dir)
 
-    spec = TicketSpec.from_prepared(cfg.paths.prepared_dir)
-    sparse = choose_sparse(cfg.trainer.sparse_inputs, spec, cfg.trainer.sparse_from_columns)
     built = TrainedModelInfo(spec, cfg.model.name, sparse)
     built.save(models_dir)
     data = TicketData.load(
@@ -110,14 +114,15 @@ def train(cfg):
     if tracker is not None:
         callbacks.append(tracker)  # last: it logs what the other callbacks have written
     log.info(
-        "training %s with loop=%s on %d tickets (%d steps/epoch, %s inputs, %d columns) on %d "
-        "replica(s)%s",
+        "training %s with loop=%s on %d tickets (%d steps/epoch, %s inputs, %d columns, %s "
+        "thread(s) per op) on %d replica(s)%s",
         model.name,
         cfg.loop.name,
         data.size("train"),
         data.steps("train"),
         "sparse" if built.sparse_inputs else "dense",
         built.spec.width,
+        op_threads or "default",
         strategy.num_replicas_in_sync,
         "" if worker.count == 1 else f", worker {worker.index} of {worker.count}",
     )
