@@ -17,12 +17,12 @@ Each row runs in its own process, for its peak memory (RSS). Rows:
     default-fit-dense-rmsprop  sparse inputs, but RMSprop updating the whole kernel every step
     default-fit-all-threads the default with TensorFlow's own threads per op (op_threads=0)
     dense-fit               dense multi-hot inputs (trainer.sparse_inputs=false)
-    dense-fit-one-thread    the same with one thread per op (auto splits its wide products)
+    dense-fit-one-thread    the same with one thread per op (auto: TensorFlow's default for dense)
     chapter-fit             chapter 7's set-up: dense NumPy multi-hot arrays in memory
                             (TextVectorization), Keras RMSprop, fit() at the same batch size
     small-*                 the plain synthetic corpus (about 3,000 columns): the default, the
-                            dense and sparse paths, dense with TensorFlow's threads per op, and
-                            the first default (dense, one step per call, TensorFlow's threads)
+                            dense and sparse paths, dense with one thread per op, and the first
+                            default (dense, one step per call)
 
 Two epochs from one seed leave the priority RMSE spread by several percent across seeds (the
 weights' start and the batch order), more than the input paths differ; so ``default-fit`` and
@@ -78,18 +78,13 @@ ROWS = {  # name -> (data: "wide" or "small", train overrides); chapter-fit is s
     "small-default-fit": ("small", ["loop=fit"]),
     "small-dense-fit": ("small", ["loop=fit", "trainer.sparse_inputs=false"]),
     "small-sparse-fit": ("small", ["loop=fit", "trainer.sparse_inputs=true"]),
-    "small-dense-fit-all-threads": (
+    "small-dense-fit-one-thread": (
         "small",
-        ["loop=fit", "trainer.sparse_inputs=false", "trainer.op_threads=0"],
+        ["loop=fit", "trainer.sparse_inputs=false", "trainer.op_threads=1"],
     ),
     "small-before-fit": (
         "small",
-        [
-            "loop=fit",
-            "trainer.sparse_inputs=false",
-            "loop.steps_per_execution=1",
-            "trainer.op_threads=0",
-        ],
+        ["loop=fit", "trainer.sparse_inputs=false", "loop.steps_per_execution=1"],
     ),
 }
 

@@ -25,7 +25,7 @@ def test_every_loop_mode_trains_on_two_replicas_as_on_one_device(
     for loop in LOOPS:
         log = (jobs[loop] / "train.log").read_text()
         assert "on 2 replica(s)" in log, loop
-        assert "1 thread(s) per op" in log, loop  # trainer.op_threads=auto, narrow inputs
+        assert "dense inputs" in log and "default thread(s) per op" in log, loop
         assert_same_training(jobs[loop], single_device[loop], loop)
 
 

@@ -1,6 +1,5 @@
-"""``trainer.op_threads``: one thread per op, except TensorFlow's default for dense inputs as wide
-as ``sparse_from_columns``; fixed before TensorFlow starts; a process where it has started keeps
-its count and says so.
+"""``trainer.op_threads``: one thread per op on sparse inputs and TensorFlow's default on dense
+ones, fixed before TensorFlow starts; a process where it has started keeps its count and says so.
 
 The training runs that use it are in ``tests/distribution`` (their logs name the count).
 """
@@ -17,21 +16,21 @@ from ticket_triage.errors import ConfigError
 from ticket_triage.training.op_threads import resolve_op_threads, use_op_threads
 
 
-def test_the_default_config_splits_ops_only_for_wide_dense_inputs():
+def test_the_default_config_picks_one_thread_for_sparse_inputs_only():
     setting = compose_config("train", []).trainer.op_threads
-    assert resolve_op_threads(setting, wide_dense=False) == 1
-    assert resolve_op_threads(setting, wide_dense=True) == 0
+    assert resolve_op_threads(setting, sparse=True) == 1
+    assert resolve_op_threads(setting, sparse=False) == 0
 
 
 @pytest.mark.parametrize("setting", [-1, "many", True, 1.5])
 def test_a_setting_that_is_not_a_count_names_the_key(setting):
     with pytest.raises(ConfigError, match=r"trainer\.op_threads"):
-        resolve_op_threads(setting, wide_dense=False)
+        resolve_op_threads(setting, sparse=True)
 
 
 def test_a_count_is_taken_as_given():
-    assert resolve_op_threads(3, wide_dense=True) == 3
-    assert resolve_op_threads(0, wide_dense=False) == 0
+    assert resolve_op_threads(3, sparse=False) == 3
+    assert resolve_op_threads(0, sparse=True) == 0
 
 
 def test_a_fresh_process_keeps_the_count_it_started_with():

@@ -1,21 +1,21 @@
 """How many threads one TensorFlow op may use while training (``trainer.op_threads``).
 
-TensorFlow splits each op over every core by default (intra-op parallelism). A training step of
-the ticket models is a few hundred small ops: on sparse inputs, gathers, scatters and element-wise
-updates of the 2,000 or so kernel rows a batch touches; on dense inputs of the synthetic corpus's
-width, products of 64 x 3,000 matrices. Handing each of them out to several threads costs more
+TensorFlow splits each op over every core by default (intra-op parallelism). A training step on
+sparse inputs is a few hundred small ops: gathers, scatters and element-wise updates of the
+2,000 or so kernel rows a batch touches. Handing each of them out to several threads costs more
 than it saves, and the other cores already have work: the next independent op (TensorFlow runs
-those side by side) and the input pipeline. With one thread per op both trained about 20%
-faster on 2 cores (README, "Benchmarks"). A dense first layer over a wide input (forced with
-``trainer.sparse_inputs=false``) is the exception: its 64 x 20,000 products are worth splitting,
-so it keeps TensorFlow's default.
+those side by side) and the input pipeline. With one thread per op, training at 20,031 columns
+was about 20% faster on 2 cores, with the chapter's model at batch 64 and with the default one
+at batch 128 (README, "Benchmarks"). Dense inputs keep TensorFlow's default: their first layer
+is one large product, which the default splits to advantage (at 20,031 columns, and with the
+default model on the synthetic corpus).
 
 TensorFlow fixes the count when it starts, so ``train`` sets it before its first op. A process
 where TensorFlow already runs with another count (a test session, the later jobs of a Hydra
 multirun) keeps that count and says so.
 
 Example:
-    >>> use_op_threads(resolve_op_threads("auto", wide_dense=False))  # doctest: +SKIP
+    >>> use_op_threads(resolve_op_threads("auto", sparse=True))  # doctest: +SKIP
     1
 """
 
@@ -28,22 +28,19 @@ from ticket_triage.errors import ConfigError
 log = logging.getLogger(__name__)
 
 
-def resolve_op_threads(setting, wide_dense):
+def resolve_op_threads(setting, sparse):
     """``trainer.op_threads`` resolved: threads per op, 0 for TensorFlow's default (every core).
 
     Args:
-        setting: ``auto``, or a count (0: TensorFlow's default).
-        wide_dense: whether the first layer multiplies dense inputs of ``sparse_from_columns``
-            columns or more, the one case where ``auto`` keeps TensorFlow's default.
+        setting: ``auto`` (1 on sparse inputs, TensorFlow's default on dense ones), or a count.
+        sparse: whether the model is fed sparse inputs (``trainer.sparse_inputs`` resolved).
 
     Example:
-        >>> resolve_op_threads("auto", wide_dense=False)
-        1
-        >>> resolve_op_threads("auto", wide_dense=True)
-        0
+        >>> resolve_op_threads("auto", sparse=True), resolve_op_threads("auto", sparse=False)
+        (1, 0)
     """
     if setting == "auto":
-        return 0 if wide_dense else 1
+        return 1 if sparse else 0
     if isinstance(setting, int) and not isinstance(setting, bool) and setting >= 0:
         return setting
     raise ConfigError(

@@ -66,8 +66,7 @@ def train(cfg):
     spec = TicketSpec.from_prepared(cfg.paths.prepared_dir)
     sparse = choose_sparse(cfg.trainer.sparse_inputs, spec, cfg.trainer.sparse_from_columns)
     # These two first: TensorFlow must not have started yet.
-    wide_dense = not sparse and spec.width >= cfg.trainer.sparse_from_columns
-    op_threads = use_op_threads(resolve_op_threads(cfg.trainer.op_threads, wide_dense))
+    op_threads = use_op_threads(resolve_op_threads(cfg.trainer.op_threads, sparse))
     strategy = make_strategy(cfg.distribution)
     worker = Worker.current(cfg.distribution.name)
     seed_everything(cfg.seed, cfg.trainer.deterministic)
