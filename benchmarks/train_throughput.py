@@ -19,17 +19,20 @@ Each row runs in its own process, for its peak memory (RSS). Rows:
     dense-fit               dense multi-hot inputs (trainer.sparse_inputs=false)
     dense-fit-one-thread    the same with one thread per op (auto: TensorFlow's default for dense)
     chapter-fit             chapter 7's set-up: dense NumPy multi-hot arrays in memory
-                            (TextVectorization), Keras RMSprop, fit() at the same batch size
+                            (TextVectorization), Keras RMSprop, fit() at the same batch size,
+                            on the project's batches (same seed: same batches, same start)
     small-*                 the plain synthetic corpus (about 3,000 columns): the default, the
                             dense and sparse paths, dense with one thread per op, and the first
                             default (dense, one step per call)
 
 Two epochs from one seed leave the priority RMSE spread by several percent across seeds (the
-weights' start and the batch order), more than the input paths differ; so ``default-fit`` and
-``chapter-fit`` are also trained from ``--seeds`` (1,2,3 by default) and their validation
-metrics compared as means over all their seeds (42, the rows' seed, included). Those runs also
-give both rows' median throughput, and the headline ratio is the ratio of the medians: a single
-run moves with the load of a shared machine.
+weights' start and the batch order), more than the input paths differ. So every row trains on
+the same batches from the same start weights: the chapter's row takes the project's batch order
+(a pure function of the seed and the epoch) instead of drawing its own shuffle, and its metrics
+differ from the project's rows only by the input path. ``default-fit``, ``default-graph`` and
+``chapter-fit`` are also trained from ``--seeds`` (1,2,3 by default), alternately, for means
+over seeds and median throughputs; the headline ratios are ratios of the medians, because a
+single run moves with the load of a shared machine.
 
     python benchmarks/train_throughput.py [--vocabulary 10000] [--tickets 100000] [--epochs 2]
 
@@ -51,6 +54,7 @@ sys.path.insert(0, str(ROOT))
 OUT = ROOT / "benchmarks" / "results" / "train_throughput.json"
 SEED = 42  # every row's seed: the project's default (conf/train.yaml)
 METRICS = ("val_loss", "val_priority_rmse", "val_department_accuracy")
+COMPARED = ("default-fit", "default-graph", "chapter-fit")  # over seeds: the targets' rows
 CHAPTER_ARCHITECTURE = [
     "model=functional",
     "model.width=64",
@@ -134,17 +138,13 @@ def main():
 
 
 def compare_over_seeds(args, results, prepared, seeds):
-    """`default-fit` and `chapter-fit` over ``SEED`` and ``seeds``: mean validation metrics and
-    median throughput.
+    """``COMPARED`` rows over ``SEED`` and ``seeds``: mean validation metrics and median
+    throughput.
 
-    The two rows alternate seed by seed, so that both meet the same load on a shared machine:
-    a single run of the chapter's row has ranged from 3,900 to 8,800 tickets/s here.
+    The rows alternate seed by seed, so that all meet the same load on a shared machine: a
+    single run of the chapter's row has ranged from 3,900 to 8,900 tickets/s here.
     """
-    names = [
-        name
-        for name in ("default-fit", "chapter-fit")
-        if name in results and "error" not in results[name]
-    ]
+    names = [name for name in COMPARED if name in results and "error" not in results[name]]
     runs = {name: [{"seed": SEED, **pick(results[name])}] for name in names}
     for seed in seeds:
         for name in names:
@@ -331,6 +331,7 @@ def run_chapter_model(args):
     import tensorflow as tf
 
     from ticket_triage.callbacks.throughput import Throughput
+    from ticket_triage.data.pipeline import TicketData
     from ticket_triage.data.vectorizer import load_vocabularies
     from ticket_triage.models.functional import build_functional_model
     from ticket_triage.models.spec import TicketSpec
@@ -367,25 +368,45 @@ def run_chapter_model(args):
         }
         return inputs, targets
 
-    (x_train, y_train), (x_val, y_val) = arrays("train"), arrays("val")
+    data = TicketData.load(args.prepared, batch_size=args.batch_size, seed=args.seed)
+    train = same_batches(data, args.epochs, arrays("train"))  # the NumPy arrays go after use
+    x_val, y_val = arrays("val")
     keras.utils.set_random_seed(args.seed)
     model = build_functional_model(spec)
     model.compile(
         optimizer=keras.optimizers.RMSprop(1e-3),
         **Objectives(["priority", "department"]).compile_args(),
     )
-    throughput = Throughput(len(y_train["priority"]))
+    throughput = Throughput(data.size("train"))
     history = model.fit(
-        x_train,
-        y_train,
+        train,
+        steps_per_epoch=data.steps("train"),
         validation_data=(x_val, y_val),
+        validation_batch_size=args.batch_size,
         epochs=args.epochs,
-        batch_size=args.batch_size,
         callbacks=[throughput],
         verbose=0,
     )
     final = {name: values[-1] for name, values in history.history.items()}
     return throughput.tickets_per_second, final, spec.width
+
+
+def same_batches(data, epochs, arrays):
+    """The chapter's in-memory arrays, batched in the order the project's rows train in.
+
+    ``fit(x, y, shuffle=True)`` would draw its own order; given the project's order (a pure
+    function of the seed and the epoch), a row's seed fixes both the start weights and the
+    batches, so the validation metrics compare the input paths, not two shuffles. The batches
+    are gathered from the arrays as tensors, as Keras's own array adapter does.
+    """
+    import tensorflow as tf
+
+    tensors = tf.nest.map_structure(tf.constant, arrays)
+    return (
+        data.train_order(epochs)
+        .map(lambda rows: tf.nest.map_structure(lambda array: tf.gather(array, rows), tensors))
+        .prefetch(tf.data.AUTOTUNE)
+    )
 
 
 def print_table(report):
@@ -428,12 +449,14 @@ def print_seed_table(report):
             cells.append(f"{row[key]:.4f} ({min(values):.4f}-{max(values):.4f})")
         seeds = ", ".join(str(run["seed"]) for run in row["runs"])
         print(f"| {name} | {seeds} | " + " | ".join(cells) + " |")
-    if len(compared) == 2:
-        ratio = (
-            compared["default-fit"]["tickets_per_second_median"]
-            / compared["chapter-fit"]["tickets_per_second_median"]
-        )
-        print(f"\ndefault-fit / chapter-fit, medians: {ratio:.1f}x")
+    print()
+    for faster, slower in (("default-fit", "chapter-fit"), ("default-graph", "default-fit")):
+        if faster in compared and slower in compared:
+            ratio = (
+                compared[faster]["tickets_per_second_median"]
+                / compared[slower]["tickets_per_second_median"]
+            )
+            print(f"{faster} / {slower}, medians: {ratio:.2f}x")
 
 
 if __name__ == "__main__":
