@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 from omegaconf import OmegaConf
 
+from tests.conftest import compose_config
 from ticket_triage.errors import ConfigError
 from ticket_triage.loops.execution import fit_steps_per_execution
 from ticket_triage.models.spec import TicketSpec, choose_sparse
@@ -60,6 +61,15 @@ def test_fit_runs_the_largest_divisor_of_the_batches_per_epoch():
     assert fit_steps_per_execution(config, 1600, distributed=True) == 1
     with pytest.raises(ConfigError, match="steps_per_execution = 0"):
         fit_steps_per_execution(OmegaConf.create({"steps_per_execution": 0}), 10)
+
+
+@pytest.mark.parametrize("loop", ["fit", "train_step"])
+def test_the_default_runs_ten_steps_per_call_at_1250_batches(loop):
+    """Up to 16: at 8, 1,250 batches per epoch ran 5 per call, about a sixth slower on wide
+    sparse inputs (benchmarks/train_throughput.py); 248 (the default pipeline's) keep 8."""
+    config = compose_config("train", [f"loop={loop}"]).loop
+    assert fit_steps_per_execution(config, 1250) == 10
+    assert fit_steps_per_execution(config, 248) == 8
 
 
 def test_auto_picks_sparse_inputs_by_width(train_config, tmp_path, prepared_dir):
