@@ -327,7 +327,6 @@ def run_chapter_model(args):
     """Chapter 7.2.2's set-up: dense multi-hot NumPy arrays of the full vocabulary, fit()."""
     import keras
     import numpy as np
-    import pandas as pd
     import tensorflow as tf
 
     from ticket_triage.callbacks.throughput import Throughput
@@ -337,6 +336,7 @@ def run_chapter_model(args):
     from ticket_triage.models.spec import TicketSpec
     from ticket_triage.objectives import Objectives
 
+    data = TicketData.load(args.prepared, batch_size=args.batch_size, seed=args.seed)
     spec = TicketSpec.from_prepared(args.prepared)
     vocab = load_vocabularies(args.prepared)
     layers = {
@@ -349,7 +349,7 @@ def run_chapter_model(args):
     def arrays(split):
         from ticket_triage.data.vectorizer import tf_tokenize
 
-        frame = pd.read_parquet(f"{args.prepared}/{split}.parquet")
+        frame = data.frames[split]
         inputs = {
             name: np.zeros((len(frame), dim), "float32") for name, dim in spec.input_dims.items()
         }
@@ -368,7 +368,6 @@ def run_chapter_model(args):
         }
         return inputs, targets
 
-    data = TicketData.load(args.prepared, batch_size=args.batch_size, seed=args.seed)
     train = same_batches(data, args.epochs, arrays("train"))  # the NumPy arrays go after use
     x_val, y_val = arrays("val")
     keras.utils.set_random_seed(args.seed)
