@@ -3,12 +3,14 @@ PYTHON ?= python3.11
 VENV   ?= .venv
 BIN    := $(abspath $(VENV))/bin
 STAMP  := $(VENV)/.installed
+# SparseRMSprop's compiled row update (without a compiler, it falls back to TensorFlow ops).
+ROWS_OP := src/ticket_triage/optimizers/_rmsprop_rows.so
 # The venv's tools (dvc, python) come first, so DVC stage commands run inside it.
 RUN    := PATH="$(BIN):$$PATH"
 
 .PHONY: setup pipeline test lint benchmark tracking-server tracking-server-stop
 
-setup: $(STAMP)
+setup: $(STAMP) $(ROWS_OP)
 
 # hydra-ray-launcher goes in without its declared dependencies: 1.2.2 asks for cloudpickle<3 (used
 # only by its AWS mode), which would downgrade what MLflow and joblib use; its local mode runs on
@@ -20,6 +22,9 @@ $(STAMP): pyproject.toml requirements/constraints.txt scripts/install-system-pac
 	$(BIN)/pip install --quiet --no-deps -c requirements/constraints.txt hydra-ray-launcher
 	scripts/install-system-packages.sh
 	touch $(STAMP)
+
+$(ROWS_OP): src/ticket_triage/optimizers/rmsprop_rows.cc scripts/build-rmsprop-rows.sh $(STAMP)
+	scripts/build-rmsprop-rows.sh $(BIN)/python
 
 pipeline: setup
 	$(RUN) dvc repro

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# Programs pip cannot provide: Graphviz's `dot` (keras.utils.plot_model), Chromium (UI tests) and
-# PostgreSQL (the team tracking server, `make tracking-server`).
+# Programs pip cannot provide: Graphviz's `dot` (keras.utils.plot_model), Chromium (UI tests),
+# PostgreSQL (the team tracking server, `make tracking-server`) and g++ (SparseRMSprop's compiled
+# row update, scripts/build-rmsprop-rows.sh).
 # Installed from Debian's packages when we can (root with apt-get); otherwise we say what is
 # missing and carry on: plot_model then skips its images with a warning.
 set -euo pipefail
 need=()
 command -v dot >/dev/null 2>&1 || need+=(graphviz)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v g++ >/dev/null 2>&1 || need+=(g++)
 command -v pg_ctl >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || need+=(postgresql)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
@@ -16,5 +18,6 @@ if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
 else
     echo "warning: please install ${need[*]} with your system's package manager" >&2
     echo "         (without graphviz, model plots are skipped; without chromium, UI tests fail;" >&2
-    echo "          without postgresql, make tracking-server and its tests fail)" >&2
+    echo "          without postgresql, make tracking-server and its tests fail;" >&2
+    echo "          without g++, SparseRMSprop updates rows with slower TensorFlow ops)" >&2
 fi

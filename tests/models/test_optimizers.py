@@ -2,8 +2,9 @@
 
 The reference is Keras's own optimizer given the dense gradient. ``SparseRMSprop`` must match it
 to float rounding while updating only the touched rows, through rows repeated in one gradient,
-rows left untouched for several steps, and a dense step in between; ``SummedAdam`` must match
-Adam.
+rows left untouched for several steps, and a dense step in between, both with its compiled row
+update (built by ``make setup``) and with the TensorFlow ops it falls back to; ``SummedAdam``
+must match Adam.
 """
 
 import keras
@@ -11,6 +12,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from ticket_triage.optimizers import sparse_rmsprop
+from ticket_triage.optimizers.rmsprop_rows import rows_op
 from ticket_triage.optimizers.sparse_rmsprop import SparseRMSprop
 from ticket_triage.optimizers.summed_adam import SummedAdam
 
@@ -30,7 +33,9 @@ def gradients(seed=0):
 
 
 def train(optimizer, densify):
-    variable = keras.Variable(np.linspace(-1, 1, ROWS * UNITS).reshape(ROWS, UNITS), "float32")
+    variable = keras.Variable(
+        np.linspace(-1, 1, ROWS * UNITS).reshape(ROWS, UNITS), dtype="float32"
+    )
     optimizer.build([variable])
     step = tf.function(lambda gradient: optimizer.apply([gradient], [variable]))
     for gradient in gradients():
@@ -40,9 +45,45 @@ def train(optimizer, densify):
     return keras.ops.convert_to_numpy(variable)
 
 
+@pytest.fixture(params=["compiled", "tensorflow ops"])
+def row_update(request, monkeypatch):
+    """Run a test with SparseRMSprop's compiled row update, then with its TensorFlow ops."""
+    if request.param == "tensorflow ops":
+        monkeypatch.setattr(sparse_rmsprop, "rows_op", lambda: None)
+    else:
+        assert rows_op() is not None, "scripts/build-rmsprop-rows.sh did not build the op"
+    return request.param
+
+
+@pytest.mark.usefixtures("row_update")
+def test_sparse_rmsprop_updates_as_dense_rmsprop():
+    expected = train(keras.optimizers.RMSprop(learning_rate=0.05), densify=True)
+    got = train(SparseRMSprop(learning_rate=0.05), densify=False)
+    np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
+
+
+def test_the_compiled_row_update_matches_the_tensorflow_ops(monkeypatch):
+    compiled = train(SparseRMSprop(learning_rate=0.05), densify=False)
+    monkeypatch.setattr(sparse_rmsprop, "rows_op", lambda: None)
+    ops = train(SparseRMSprop(learning_rate=0.05), densify=False)
+    np.testing.assert_allclose(compiled, ops, rtol=1e-6, atol=1e-7)
+
+
+def test_the_compiled_row_update_names_an_index_out_of_range():
+    optimizer = SparseRMSprop(learning_rate=0.05)
+    variable = keras.Variable(np.zeros((ROWS, UNITS)), dtype="float32")
+    optimizer.build([variable])
+    gradient = tf.IndexedSlices(
+        tf.ones((2, UNITS)), tf.constant([4, ROWS]), tf.constant([ROWS, UNITS])
+    )
+    with pytest.raises(tf.errors.InvalidArgumentError, match=f"index {ROWS} at position 1"):
+        optimizer.apply([gradient], [variable])
+    assert not np.any(keras.ops.convert_to_numpy(variable)), "a bad gradient changed rows"
+
+
 @pytest.mark.parametrize(
     "sparse_aware, reference",
-    [(SparseRMSprop, keras.optimizers.RMSprop), (SummedAdam, keras.optimizers.Adam)],
+    [(SummedAdam, keras.optimizers.Adam)],
 )
 def test_sparse_gradients_update_as_the_dense_ones(sparse_aware, reference):
     expected = train(reference(learning_rate=0.05), densify=True)
@@ -57,9 +98,10 @@ def test_keras_rmsprop_alone_gets_repeated_rows_wrong():
     assert np.abs(got - expected).max() > 1e-3
 
 
+@pytest.mark.usefixtures("row_update")
 def test_sparse_rmsprop_writes_only_the_rows_touched():
     optimizer = SparseRMSprop(learning_rate=0.05)
-    variable = keras.Variable(np.zeros((ROWS, UNITS)), "float32")
+    variable = keras.Variable(np.zeros((ROWS, UNITS)), dtype="float32")
     optimizer.build([variable])
     gradient = tf.IndexedSlices(
         tf.ones((2, UNITS)), tf.constant([4, 9]), tf.constant([ROWS, UNITS])

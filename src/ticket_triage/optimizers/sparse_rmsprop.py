@@ -5,9 +5,10 @@ row's mean square: ``v <- rho * v``. So a row untouched for ``k`` steps only nee
 ``v <- rho**k * v`` when it is next touched. ``SparseRMSprop`` keeps, per row, the step that last
 updated it, and applies that catch-up on the rows of each sparse gradient: the weights follow
 dense RMSprop's exactly (to float rounding), at a cost that follows the rows touched rather than
-the vocabulary. Dense gradients take Keras's own update (after the same catch-up, if any row is
-behind). With ``momentum`` or ``centered`` an untouched row does move, so sparse gradients are
-then summed and applied densely.
+the vocabulary. Where ``make setup`` built it, one compiled op does that row update in a single
+pass (``rmsprop_rows``); otherwise TensorFlow ops do. Dense gradients take Keras's own update
+(after the same catch-up, if any row is behind). With ``momentum`` or ``centered`` an untouched
+row does move, so sparse gradients are then summed and applied densely.
 
 Example:
     >>> optimizer = SparseRMSprop(learning_rate=1e-3)                       # doctest: +SKIP
@@ -17,6 +18,7 @@ Example:
 import keras
 import tensorflow as tf
 
+from ticket_triage.optimizers.rmsprop_rows import rows_op
 from ticket_triage.optimizers.rows import dense_across_replicas, sum_repeated_rows
 
 
@@ -52,24 +54,43 @@ class SparseRMSprop(keras.optimizers.RMSprop):
             super().update_step(gradient, variable, learning_rate)
             last_steps.assign(tf.fill(last_steps.shape, step))
             return
-        gradient = sum_repeated_rows(
-            tf.IndexedSlices(
-                tf.cast(gradient.values, variable.dtype), gradient.indices, gradient.dense_shape
-            )
+        values = tf.cast(gradient.values, variable.dtype)
+        lr = tf.cast(learning_rate, variable.dtype)
+        rows = tf.IndexedSlices(values, gradient.indices, gradient.dense_shape)
+        compiled = rows_op() is not None and variable.dtype == "float32"
+        (self._update_rows_compiled if compiled else self._update_rows)(variable, rows, lr, step)
+
+    def _update_rows_compiled(self, variable, gradient, lr, step):
+        """The row update below, as one pass of the compiled op (repeated rows summed there)."""
+        index = self._get_variable_index(variable)
+        rows_op().rmsprop_rows(
+            _handle(variable),
+            _handle(self._velocities[index]),
+            _handle(self._last_steps[index]),
+            gradient.values,
+            tf.cast(gradient.indices, "int64"),
+            step,
+            lr,
+            self.rho,
+            self.epsilon,
         )
+
+    def _update_rows(self, variable, gradient, lr, step):
+        """RMSprop on the rows of ``gradient`` only, after their catch-up decay."""
+        index = self._get_variable_index(variable)
+        velocity, last_steps = self._velocities[index], self._last_steps[index]
+        gradient = sum_repeated_rows(gradient)
         rows = gradient.indices
-        velocity = self._velocities[index]
         behind = tf.cast(step - tf.gather(last_steps.value, rows), variable.dtype)
         mean_square = _expand(self.rho**behind, gradient.values) * tf.gather(
             velocity.value, rows
         ) + (1 - self.rho) * tf.square(gradient.values)
         self.assign(velocity, tf.IndexedSlices(mean_square, rows))
         self.assign(last_steps, tf.IndexedSlices(tf.fill(tf.shape(rows), step), rows))
-        lr = tf.cast(learning_rate, variable.dtype)
         increment = lr * gradient.values / tf.sqrt(mean_square + self.epsilon)
         # Rows are distinct: reading them, subtracting and writing them back costs about half
         # of TensorFlow's scatter-subtract (which subtracts row by row), with the same result.
-        weights = tf.gather(variable, rows) - increment  # a tf.Variable here: a sparse read
+        weights = tf.gather(_variable(variable), rows) - increment  # a sparse read
         self.assign(variable, tf.IndexedSlices(weights, rows))
 
     def _catch_up(self, index, step):
@@ -83,6 +104,16 @@ class SparseRMSprop(keras.optimizers.RMSprop):
             return tf.constant(True)
 
         tf.cond(tf.reduce_any(behind > 0), decay, lambda: tf.constant(False))
+
+
+def _variable(variable):
+    """The ``tf.Variable`` behind a Keras variable."""
+    return variable.value if isinstance(variable, keras.Variable) else variable
+
+
+def _handle(variable):
+    """Its resource handle, for the compiled op."""
+    return _variable(variable).handle
 
 
 def _expand(per_row, like):
