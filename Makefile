@@ -3,14 +3,14 @@ PYTHON ?= python3.11
 VENV   ?= .venv
 BIN    := $(abspath $(VENV))/bin
 STAMP  := $(VENV)/.installed
-# SparseRMSprop's compiled row update (without a compiler, it falls back to TensorFlow ops).
-ROWS_OP := src/ticket_triage/optimizers/_rmsprop_rows.so
+# The compiled kernels of sparse training (without a compiler, TensorFlow ops stand in).
+KERNELS := src/ticket_triage/kernels/_kernels.so
 # The venv's tools (dvc, python) come first, so DVC stage commands run inside it.
 RUN    := PATH="$(BIN):$$PATH"
 
 .PHONY: setup pipeline test lint benchmark tracking-server tracking-server-stop
 
-setup: $(STAMP) $(ROWS_OP)
+setup: $(STAMP) $(KERNELS)
 
 # hydra-ray-launcher goes in without its declared dependencies: 1.2.2 asks for cloudpickle<3 (used
 # only by its AWS mode), which would downgrade what MLflow and joblib use; its local mode runs on
@@ -23,8 +23,8 @@ $(STAMP): pyproject.toml requirements/constraints.txt scripts/install-system-pac
 	scripts/install-system-packages.sh
 	touch $(STAMP)
 
-$(ROWS_OP): src/ticket_triage/optimizers/rmsprop_rows.cc scripts/build-rmsprop-rows.sh $(STAMP)
-	scripts/build-rmsprop-rows.sh $(BIN)/python
+$(KERNELS): $(wildcard src/ticket_triage/kernels/*.cc) scripts/build-kernels.sh $(STAMP)
+	scripts/build-kernels.sh $(BIN)/python
 
 pipeline: setup
 	$(RUN) dvc repro

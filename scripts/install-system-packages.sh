@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Programs pip cannot provide: Graphviz's `dot` (keras.utils.plot_model), Chromium (UI tests),
-# PostgreSQL (the team tracking server, `make tracking-server`) and g++ (SparseRMSprop's compiled
-# row update, scripts/build-rmsprop-rows.sh).
+# PostgreSQL (the team tracking server, `make tracking-server`) and g++ (the compiled kernels of
+# sparse training, scripts/build-kernels.sh).
 # Installed from Debian's packages when we can (root with apt-get); otherwise we say what is
 # missing and carry on: plot_model then skips its images with a warning.
 set -euo pipefail
@@ -19,5 +19,5 @@ else
     echo "warning: please install ${need[*]} with your system's package manager" >&2
     echo "         (without graphviz, model plots are skipped; without chromium, UI tests fail;" >&2
     echo "          without postgresql, make tracking-server and its tests fail;" >&2
-    echo "          without g++, SparseRMSprop updates rows with slower TensorFlow ops)" >&2
+    echo "          without g++, sparse training uses slower TensorFlow ops)" >&2
 fi

@@ -44,6 +44,19 @@ def prepared_dir(tmp_path_factory):
     return prepare_synthetic(tmp_path_factory.mktemp("small") / "data", 600)
 
 
+@pytest.fixture(params=["compiled", "tensorflow ops"])
+def kernel_path(request, monkeypatch):
+    """Run a test with the compiled kernels of sparse training (``make setup`` built them), then
+    with the TensorFlow ops that stand in for them where they are not built."""
+    from ticket_triage import kernels  # imports TensorFlow: only in the tests that ask
+
+    if request.param == "tensorflow ops":
+        monkeypatch.setattr(kernels, "compiled", lambda: None)
+    else:
+        assert kernels.compiled() is not None, "scripts/build-kernels.sh did not build them"
+    return request.param
+
+
 @pytest.fixture
 def train_config(tmp_path, prepared_dir):
     """A function composing the train config on the small dataset, writing under ``tmp_path``."""

@@ -12,8 +12,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from ticket_triage.optimizers import sparse_rmsprop
-from ticket_triage.optimizers.rmsprop_rows import rows_op
+from ticket_triage import kernels
 from ticket_triage.optimizers.sparse_rmsprop import SparseRMSprop
 from ticket_triage.optimizers.summed_adam import SummedAdam
 
@@ -45,17 +44,7 @@ def train(optimizer, densify):
     return keras.ops.convert_to_numpy(variable)
 
 
-@pytest.fixture(params=["compiled", "tensorflow ops"])
-def row_update(request, monkeypatch):
-    """Run a test with SparseRMSprop's compiled row update, then with its TensorFlow ops."""
-    if request.param == "tensorflow ops":
-        monkeypatch.setattr(sparse_rmsprop, "rows_op", lambda: None)
-    else:
-        assert rows_op() is not None, "scripts/build-rmsprop-rows.sh did not build the op"
-    return request.param
-
-
-@pytest.mark.usefixtures("row_update")
+@pytest.mark.usefixtures("kernel_path")
 def test_sparse_rmsprop_updates_as_dense_rmsprop():
     expected = train(keras.optimizers.RMSprop(learning_rate=0.05), densify=True)
     got = train(SparseRMSprop(learning_rate=0.05), densify=False)
@@ -64,7 +53,7 @@ def test_sparse_rmsprop_updates_as_dense_rmsprop():
 
 def test_the_compiled_row_update_matches_the_tensorflow_ops(monkeypatch):
     compiled = train(SparseRMSprop(learning_rate=0.05), densify=False)
-    monkeypatch.setattr(sparse_rmsprop, "rows_op", lambda: None)
+    monkeypatch.setattr(kernels, "compiled", lambda: None)
     ops = train(SparseRMSprop(learning_rate=0.05), densify=False)
     np.testing.assert_allclose(compiled, ops, rtol=1e-6, atol=1e-7)
 
@@ -98,7 +87,7 @@ def test_keras_rmsprop_alone_gets_repeated_rows_wrong():
     assert np.abs(got - expected).max() > 1e-3
 
 
-@pytest.mark.usefixtures("row_update")
+@pytest.mark.usefixtures("kernel_path")
 def test_sparse_rmsprop_writes_only_the_rows_touched():
     optimizer = SparseRMSprop(learning_rate=0.05)
     variable = keras.Variable(np.zeros((ROWS, UNITS)), dtype="float32")

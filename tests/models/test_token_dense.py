@@ -2,7 +2,9 @@
 
 Every model API is built once (dense inputs declared) and once with sparse inputs; with the same
 weights, the same tickets give the same outputs, training or not, and the first layer's gradient
-is the dense one, held as rows (``tf.IndexedSlices``) of the tokens present only.
+is the dense one, held as rows (``tf.IndexedSlices``) of the tokens present only; in training,
+both with the compiled kernels (``ticket_triage.kernels``) and with the TensorFlow ops that stand
+in for them.
 """
 
 import keras
@@ -33,6 +35,7 @@ def model_inputs(api, inputs):
     return merged(inputs) if api == "sequential" else inputs
 
 
+@pytest.mark.usefixtures("kernel_path")
 @pytest.mark.parametrize("training", [False, True])
 @pytest.mark.parametrize("api", list(BUILDERS))
 def test_same_weights_give_the_same_outputs_from_sparse_inputs(api, training):
@@ -54,6 +57,7 @@ def test_same_weights_give_the_same_outputs_from_sparse_inputs(api, training):
         np.testing.assert_allclose(got[head], expected[head], rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.usefixtures("kernel_path")
 @pytest.mark.parametrize("training", [False, True])
 def test_first_layer_gradient_is_the_dense_one_on_the_tokens_present_only(training):
     layer = TokenDense(8)
@@ -74,6 +78,14 @@ def test_first_layer_gradient_is_the_dense_one_on_the_tokens_present_only(traini
         assert len(rows) == len(present)
     np.testing.assert_allclose(float(sparse_loss), float(dense_loss), rtol=1e-5)
     np.testing.assert_allclose(tf.convert_to_tensor(got), expected, rtol=1e-5, atol=1e-6)
+
+
+def test_the_compiled_product_names_an_entry_outside_the_shape():
+    layer = TokenDense(4)
+    layer.build((None, 6))
+    outside = tf.SparseTensor([[0, 1], [1, 6]], [1.0, 1.0], [2, 6])  # column 6 of 6
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"entry 1 \(1, 6\) is outside"):
+        layer(outside, training=True)
 
 
 def test_token_dense_saves_and_loads_as_itself(tmp_path):

@@ -6,9 +6,9 @@ row's mean square: ``v <- rho * v``. So a row untouched for ``k`` steps only nee
 updated it, and applies that catch-up on the rows of each sparse gradient: the weights follow
 dense RMSprop's exactly (to float rounding), at a cost that follows the rows touched rather than
 the vocabulary. Where ``make setup`` built it, one compiled op does that row update in a single
-pass (``rmsprop_rows``); otherwise TensorFlow ops do. Dense gradients take Keras's own update
-(after the same catch-up, if any row is behind). With ``momentum`` or ``centered`` an untouched
-row does move, so sparse gradients are then summed and applied densely.
+pass (``ticket_triage.kernels``); otherwise TensorFlow ops do. Dense gradients take Keras's own
+update (after the same catch-up, if any row is behind). With ``momentum`` or ``centered`` an
+untouched row does move, so sparse gradients are then summed and applied densely.
 
 Example:
     >>> optimizer = SparseRMSprop(learning_rate=1e-3)                       # doctest: +SKIP
@@ -18,7 +18,7 @@ Example:
 import keras
 import tensorflow as tf
 
-from ticket_triage.optimizers.rmsprop_rows import rows_op
+from ticket_triage import kernels
 from ticket_triage.optimizers.rows import dense_across_replicas, sum_repeated_rows
 
 
@@ -57,13 +57,13 @@ class SparseRMSprop(keras.optimizers.RMSprop):
         values = tf.cast(gradient.values, variable.dtype)
         lr = tf.cast(learning_rate, variable.dtype)
         rows = tf.IndexedSlices(values, gradient.indices, gradient.dense_shape)
-        compiled = rows_op() is not None and variable.dtype == "float32"
+        compiled = kernels.compiled() is not None and variable.dtype == "float32"
         (self._update_rows_compiled if compiled else self._update_rows)(variable, rows, lr, step)
 
     def _update_rows_compiled(self, variable, gradient, lr, step):
         """The row update below, as one pass of the compiled op (repeated rows summed there)."""
         index = self._get_variable_index(variable)
-        rows_op().rmsprop_rows(
+        kernels.compiled().rmsprop_rows(
             _handle(variable),
             _handle(self._velocities[index]),
             _handle(self._last_steps[index]),

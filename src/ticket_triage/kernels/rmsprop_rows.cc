@@ -10,8 +10,8 @@
 //   last_step[r] <- step
 //
 // Rows that occur several times in `indices` have their gradients summed first, as the dense
-// gradient sums them. Built by `make setup` (scripts/build-rmsprop-rows.sh); `rmsprop_rows.py`
-// loads it, and SparseRMSprop falls back to TensorFlow ops where it is not built.
+// gradient sums them. Built by `make setup` (scripts/build-kernels.sh) into the library that
+// `ticket_triage.kernels` loads; SparseRMSprop falls back to TensorFlow ops where it is not built.
 
 #define EIGEN_USE_THREADS
 
