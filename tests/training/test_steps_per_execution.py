@@ -72,6 +72,12 @@ def test_the_default_runs_ten_steps_per_call_at_1250_batches(loop):
     assert fit_steps_per_execution(config, 248) == 8
 
 
+def test_the_graph_loop_runs_sixteen_steps_per_call():
+    """As fit and train_step: at 8, it trained about 5% slower than fit on wide sparse inputs
+    (49,505 and 48,881 tickets/s against 52,567 and 51,145 at 16; fit 52,182 and 49,802)."""
+    assert compose_config("train", ["loop=graph"]).loop.steps_per_execution == 16
+
+
 def test_auto_picks_sparse_inputs_by_width(train_config, tmp_path, prepared_dir):
     width = TicketSpec.from_prepared(prepared_dir).width
     assert choose_sparse("auto", TicketSpec(10001, 10001, 101), 8000) is True

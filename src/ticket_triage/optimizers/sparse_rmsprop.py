@@ -64,9 +64,9 @@ class SparseRMSprop(keras.optimizers.RMSprop):
         """The row update below, as one pass of the compiled op (repeated rows summed there)."""
         index = self._get_variable_index(variable)
         kernels.compiled().rmsprop_rows(
-            _handle(variable),
-            _handle(self._velocities[index]),
-            _handle(self._last_steps[index]),
+            variable.handle,  # Keras's TensorFlow variables expose their tf.Variable's
+            self._velocities[index].handle,
+            self._last_steps[index].handle,
             gradient.values,
             tf.cast(gradient.indices, "int64"),
             step,
@@ -90,7 +90,7 @@ class SparseRMSprop(keras.optimizers.RMSprop):
         increment = lr * gradient.values / tf.sqrt(mean_square + self.epsilon)
         # Rows are distinct: reading them, subtracting and writing them back costs about half
         # of TensorFlow's scatter-subtract (which subtracts row by row), with the same result.
-        weights = tf.gather(_variable(variable), rows) - increment  # a sparse read
+        weights = tf.gather(variable, rows) - increment  # a tf.Variable here: a sparse read
         self.assign(variable, tf.IndexedSlices(weights, rows))
 
     def _catch_up(self, index, step):
@@ -104,16 +104,6 @@ class SparseRMSprop(keras.optimizers.RMSprop):
             return tf.constant(True)
 
         tf.cond(tf.reduce_any(behind > 0), decay, lambda: tf.constant(False))
-
-
-def _variable(variable):
-    """The ``tf.Variable`` behind a Keras variable."""
-    return variable.value if isinstance(variable, keras.Variable) else variable
-
-
-def _handle(variable):
-    """Its resource handle, for the compiled op."""
-    return _variable(variable).handle
 
 
 def _expand(per_row, like):
