@@ -13,6 +13,7 @@ import pytest
 import tensorflow as tf
 
 from tests.models.test_models import SPEC, TRUNK, batch, merged, numpy_outputs
+from ticket_triage import kernels
 from ticket_triage.models.factory import BUILDERS
 from ticket_triage.models.token_dense import TokenDense
 
@@ -86,6 +87,13 @@ def test_the_compiled_product_names_an_entry_outside_the_shape():
     outside = tf.SparseTensor([[0, 1], [1, 6]], [1.0, 1.0], [2, 6])  # column 6 of 6
     with pytest.raises(tf.errors.InvalidArgumentError, match=r"entry 1 \(1, 6\) is outside"):
         layer(outside, training=True)
+
+
+def test_the_compiled_sum_refuses_a_row_outside_the_gathered_rows():
+    rows, tickets = tf.ones((3, 2)), tf.constant([1, 10], tf.int64)  # 3 rows, 1 ticket
+    indices, values = tf.constant([[0, 5]], tf.int64), tf.ones((1,))
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"entry 0 \(ticket 0, row 3\)"):
+        kernels.compiled().token_rows_sum(rows, indices, tf.constant([3]), values, tickets)
 
 
 def test_token_dense_saves_and_loads_as_itself(tmp_path):

@@ -79,6 +79,29 @@ void AddScaledRows(const float* in, const int64_t* source, int64_t source_stride
   }
 }
 
+// The entries of inputs 1-3 (indices, position, values) agree in number, and each names a
+// ticket below `tickets` and a row below `rows`: the loops below then stay in their buffers.
+absl::Status CheckEntries(OpKernelContext* context, int64_t tickets, int64_t rows) {
+  const Tensor& indices = context->input(1);
+  const Tensor& position = context->input(2);
+  const int64_t n = position.NumElements();
+  if (indices.dims() != 2 || indices.dim_size(0) != n || indices.dim_size(1) != 2 ||
+      context->input(3).NumElements() != n) {
+    return InvalidArgument("TokenRows: ", n, " positions but indices of shape ",
+                           indices.shape().DebugString(), " and ",
+                           context->input(3).NumElements(), " values");
+  }
+  const int64_t* entry = indices.flat<int64_t>().data();
+  const int32_t* row = position.flat<int32_t>().data();
+  for (int64_t i = 0; i < n; ++i) {
+    if (entry[2 * i] < 0 || entry[2 * i] >= tickets || row[i] < 0 || row[i] >= rows) {
+      return InvalidArgument("TokenRows: entry ", i, " (ticket ", entry[2 * i], ", row ", row[i],
+                             ") is outside ", tickets, " tickets and ", rows, " rows");
+    }
+  }
+  return absl::OkStatus();
+}
+
 class PresentColumnsOp : public OpKernel {
  public:
   explicit PresentColumnsOp(OpKernelConstruction* context) : OpKernel(context) {}
@@ -128,7 +151,9 @@ class TokenRowsSumOp : public OpKernel {
     const Tensor& rows = context->input(0);
     const Tensor& position = context->input(2);
     const int64_t tickets = context->input(4).flat<int64_t>()(0);
+    OP_REQUIRES(context, rows.dims() == 2, InvalidArgument("TokenRowsSum: rows must be 2-D"));
     const int64_t units = rows.dim_size(1);
+    OP_REQUIRES_OK(context, CheckEntries(context, tickets, rows.dim_size(0)));
     std::vector<int64_t> source(position.flat<int32_t>().data(),
                                 position.flat<int32_t>().data() + position.NumElements());
     Tensor* out = nullptr;
@@ -149,7 +174,9 @@ class TokenRowsSumGradOp : public OpKernel {
     const Tensor& grad = context->input(0);
     const Tensor& position = context->input(2);
     const int64_t num_rows = context->input(4).scalar<int64_t>()();
+    OP_REQUIRES(context, grad.dims() == 2, InvalidArgument("TokenRowsSumGrad: grad must be 2-D"));
     const int64_t units = grad.dim_size(1);
+    OP_REQUIRES_OK(context, CheckEntries(context, grad.dim_size(0), num_rows));
     std::vector<int64_t> target(position.flat<int32_t>().data(),
                                 position.flat<int32_t>().data() + position.NumElements());
     Tensor* out = nullptr;
