@@ -67,9 +67,11 @@ REGISTER_OP("TokenRowsSumGrad")
       return absl::OkStatus();
     });
 
-// out[target[i]] += value[i] * in[source[i]] for each entry, rows of `width` floats.
-void AddScaledRows(const float* in, const int64_t* source, int64_t source_stride,
-                   const int64_t* target, int64_t target_stride, const float* value, int64_t n,
+// out[target[i]] += value[i] * in[source[i]] for each entry, rows of `width` floats; the
+// row numbers come from the entries' positions (int32) or from their tickets (int64).
+template <typename Source, typename Target>
+void AddScaledRows(const float* in, const Source* source, int64_t source_stride,
+                   const Target* target, int64_t target_stride, const float* value, int64_t n,
                    int64_t width, float* out) {
   for (int64_t i = 0; i < n; ++i) {
     const float* from = in + source[i * source_stride] * width;
@@ -154,13 +156,11 @@ class TokenRowsSumOp : public OpKernel {
     OP_REQUIRES(context, rows.dims() == 2, InvalidArgument("TokenRowsSum: rows must be 2-D"));
     const int64_t units = rows.dim_size(1);
     OP_REQUIRES_OK(context, CheckEntries(context, tickets, rows.dim_size(0)));
-    std::vector<int64_t> source(position.flat<int32_t>().data(),
-                                position.flat<int32_t>().data() + position.NumElements());
     Tensor* out = nullptr;
     OP_REQUIRES_OK(context, context->allocate_output(0, TensorShape({tickets, units}), &out));
     float* sums = out->flat<float>().data();
     std::memset(sums, 0, tickets * units * sizeof(float));
-    AddScaledRows(rows.flat<float>().data(), source.data(), 1,
+    AddScaledRows(rows.flat<float>().data(), position.flat<int32_t>().data(), 1,
                   context->input(1).flat<int64_t>().data(), 2,
                   context->input(3).flat<float>().data(), position.NumElements(), units, sums);
   }
@@ -177,14 +177,12 @@ class TokenRowsSumGradOp : public OpKernel {
     OP_REQUIRES(context, grad.dims() == 2, InvalidArgument("TokenRowsSumGrad: grad must be 2-D"));
     const int64_t units = grad.dim_size(1);
     OP_REQUIRES_OK(context, CheckEntries(context, grad.dim_size(0), num_rows));
-    std::vector<int64_t> target(position.flat<int32_t>().data(),
-                                position.flat<int32_t>().data() + position.NumElements());
     Tensor* out = nullptr;
     OP_REQUIRES_OK(context, context->allocate_output(0, TensorShape({num_rows, units}), &out));
     float* rows_grad = out->flat<float>().data();
     std::memset(rows_grad, 0, num_rows * units * sizeof(float));
     AddScaledRows(grad.flat<float>().data(), context->input(1).flat<int64_t>().data(), 2,
-                  target.data(), 1, context->input(3).flat<float>().data(),
+                  position.flat<int32_t>().data(), 1, context->input(3).flat<float>().data(),
                   position.NumElements(), units, rows_grad);
   }
 };
