@@ -18,7 +18,7 @@ setup: $(STAMP) $(KERNELS)
 $(STAMP): pyproject.toml requirements/constraints.txt scripts/install-system-packages.sh
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -c requirements/constraints.txt -e '.[dev]'
+	$(BIN)/pip install --quiet -c requirements/constraints.txt -e '.[dev,docs]'
 	$(BIN)/pip install --quiet --no-deps -c requirements/constraints.txt hydra-ray-launcher
 	scripts/install-system-packages.sh
 	touch $(STAMP)
@@ -37,6 +37,11 @@ lint: setup
 
 benchmark: setup
 	$(RUN) python benchmarks/prepare_throughput.py
+
+# The documentation site (mkdocs.yml, docs/): built into site/; any warning fails the build.
+.PHONY: docs
+docs: setup
+	$(RUN) mkdocs build --strict
 
 # A team's MLflow: PostgreSQL store + artifacts in .tracking-server/, on 127.0.0.1. The last line
 # printed is the MLFLOW_TRACKING_URI=... to export. Data survives a stop and a start.
