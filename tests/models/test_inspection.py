@@ -2,10 +2,10 @@
 
 import csv
 import logging
-import shutil
 
 import pytest
 
+from tests.conftest import require_tool
 from ticket_triage.models.factory import BUILDERS
 from ticket_triage.models.inspection import inspect_model
 from ticket_triage.models.spec import TicketSpec
@@ -16,7 +16,7 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 @pytest.mark.parametrize("api", list(BUILDERS))
 def test_writes_summary_layer_table_and_valid_png(api, tmp_path):
-    assert shutil.which("dot"), "Graphviz's dot is part of the set-up (make setup installs it)"
+    require_tool("dot", "Graphviz draws plot_model's images")
     model = BUILDERS[api](SPEC, width=16, depth=1, batch_norm=True)
     written = inspect_model(model, tmp_path)
     names = sorted(path.name for path in written)

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from mlflow import MlflowClient
 
-from tests.conftest import ROOT, run_train_multirun
+from tests.conftest import ROOT, require_tool, run_train_multirun
 from tests.tracking.mlflow_server import MlflowServer, free_port
 from ticket_triage.tracking.runs import TrackedRun
 from ticket_triage.tracking.store import TrackingUnavailable
@@ -189,6 +189,7 @@ def test_ui_shows_the_runs_and_the_rmse_metric(train_config, server, tmp_path):
 
 
 def chromium(tmp_path, action, url):
+    require_tool("chromium", "renders the MLflow UI")
     result = subprocess.run(
         [
             "chromium",

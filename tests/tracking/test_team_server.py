@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from mlflow import MlflowClient
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, require_tool
 from tests.tracking.test_mlflow_tracking import chromium
 from ticket_triage.tracking import team_server
 
@@ -22,6 +22,8 @@ JOBS = 8
 @pytest.fixture(scope="module")
 def server():
     """``(folder, uri)`` of a server of the test's own; stopped, and checked stopped, after."""
+    require_tool("pg_ctl", "PostgreSQL is the team server's store")
+    require_tool("chromium", "renders the MLflow UI")
     folder = Path(tempfile.mkdtemp(prefix="team-server-"))  # PostgreSQL's user must reach it
     folder.chmod(0o755)
     try:

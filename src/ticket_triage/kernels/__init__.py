@@ -1,4 +1,4 @@
-"""The project's compiled TensorFlow kernels, for the two hot spots of sparse training.
+"""The project's optional compiled TensorFlow kernels, for the two hot spots of sparse training.
 
 At the chapter's vocabulary caps (20,000 input columns) a training step on sparse inputs is
 mostly the first layer and its optimizer update, over the 2,000 or so kernel rows a batch
@@ -6,13 +6,19 @@ touches. Written with TensorFlow ops, both are chains of passes over those rows;
 each is one:
 
 - ``present_columns``, ``token_rows_sum`` (``token_rows.cc``): ``TokenDense``'s training
-  product, one multiply-add of a kernel row per token, with its gradient for the rows;
+  product, one multiply-add of a row per token, with its gradient for the rows;
 - ``rmsprop_rows`` (``rmsprop_rows.cc``): ``SparseRMSprop``'s update of the touched rows.
 
 They compute the same arithmetic as the TensorFlow ops they replace (to float rounding), on
-the CPU, in ``float32``. ``make setup`` builds them (``scripts/build-kernels.sh``, g++ against
-the venv's TensorFlow); where they are not built, ``compiled()`` is ``None`` and the layers keep
-their TensorFlow ops. Inference and exported models never use them.
+the CPU, in ``float32``. ``make setup`` builds them when it can (``scripts/build-kernels.sh``,
+a portable build for any x86-64 CPU); inference and exported models never use them.
+
+They are a speed-up, never a requirement. ``TICKET_TRIAGE_KERNELS`` says what to do:
+
+- ``auto`` (the default): load them if the library built for this TensorFlow loads; otherwise
+  one warning naming the cause, and the layers keep their TensorFlow ops;
+- ``off``: TensorFlow ops, no warning;
+- ``require``: an error instead of the fallback (benchmarks, the kernels' own tests in CI).
 
 Example:
     >>> kernels = compiled()                                                # doctest: +SKIP
@@ -21,30 +27,70 @@ Example:
 
 import functools
 import logging
+import os
 from pathlib import Path
 
 import tensorflow as tf
 
 log = logging.getLogger(__name__)
 
-LIBRARY = Path(__file__).with_name("_kernels.so")
+FOLDER = Path(__file__).parent
+MODES = ("auto", "off", "require")
+
+
+class KernelsUnavailable(RuntimeError):
+    """The compiled kernels were required (``TICKET_TRIAGE_KERNELS=require``) but do not load."""
+
+
+def library_path(version=tf.__version__):
+    """Where ``scripts/build-kernels.sh`` writes the library built for TensorFlow ``version``."""
+    return FOLDER / f"_kernels.tf{version}.so"
 
 
 @functools.cache
 def compiled():
     """The loaded kernels (``present_columns``, ``token_rows_sum``, ``rmsprop_rows``), or
-    ``None`` (with one warning) where ``make setup`` did not build them."""
-    if not LIBRARY.exists():
+    ``None`` where they are off or do not load (with one warning, under ``auto``)."""
+    mode = os.environ.get("TICKET_TRIAGE_KERNELS", "auto").strip().lower()
+    if mode not in MODES:
+        raise KernelsUnavailable(
+            f"TICKET_TRIAGE_KERNELS={mode!r}: expected one of {', '.join(MODES)}"
+        )
+    if mode == "off":
+        return None
+    try:
+        kernels = _load()
+    except (OSError, tf.errors.OpError, KernelsUnavailable) as error:
+        cause = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        if mode == "require":
+            raise KernelsUnavailable(f"kernels required but not loaded: {cause}") from error
         log.warning(
-            "%s is not built (make setup builds it with g++): sparse training uses TensorFlow "
-            "ops, the same arithmetic, more slowly",
-            LIBRARY.name,
+            "compiled kernels not loaded (%s): sparse training uses TensorFlow ops, the same "
+            "arithmetic, more slowly; `make setup` builds them",
+            cause,
         )
         return None
-    kernels = tf.load_op_library(str(LIBRARY))
-    tf.no_gradient("PresentColumns")  # column positions: integers, nothing to differentiate
-    tf.RegisterGradient("TokenRowsSum")(_token_rows_sum_gradient(kernels))
+    _register_gradients(kernels)
     return kernels
+
+
+def _register_gradients(kernels):
+    """The ops' gradients, registered once per process (the library may load again)."""
+    try:
+        tf.no_gradient("PresentColumns")  # column positions: integers, nothing to differentiate
+        tf.RegisterGradient("TokenRowsSum")(_token_rows_sum_gradient(kernels))
+    except KeyError:  # "Registering two gradient with name": registered by an earlier load
+        pass
+
+
+def _load():
+    """The library built for this TensorFlow, loaded; an error naming why it cannot be."""
+    library = library_path()
+    if not library.exists():
+        others = sorted(path.name for path in FOLDER.glob("_kernels*.so"))
+        built_for = f"; found {', '.join(others)}, built for another TensorFlow" if others else ""
+        raise KernelsUnavailable(f"{library.name} is not built{built_for}")
+    return tf.load_op_library(str(library))
 
 
 def _token_rows_sum_gradient(kernels):

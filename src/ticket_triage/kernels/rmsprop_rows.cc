@@ -26,6 +26,7 @@
 #include "tensorflow/core/framework/resource_var.h"
 #include "tensorflow/core/framework/shape_inference.h"
 #include "tensorflow/core/kernels/training_op_helpers.h"
+#include "vector_clones.h"
 
 namespace ticket_triage {
 namespace {
@@ -87,6 +88,25 @@ DistinctRows Distinct(const int64_t* indices, int64_t n, const float* values, in
     for (int64_t j = 0; j < width; ++j) sum[j] += value[j];
   }
   return distinct;
+}
+
+// The update above for each distinct row k (gradients[k] for row rows[k], last brought up to
+// date at step previous[k]).
+TICKET_TRIAGE_VECTOR_CLONES void UpdateRows(const std::vector<int64_t>& rows,
+                                            const std::vector<int64_t>& previous,
+                                            const float* gradients, int64_t width, int64_t step,
+                                            float learning_rate, float rho, float epsilon,
+                                            float* mean_square, float* weights) {
+  for (size_t k = 0; k < rows.size(); ++k) {
+    const float decay = std::pow(rho, static_cast<float>(step - previous[k]));
+    const float* g = gradients + k * width;
+    float* v = mean_square + rows[k] * width;
+    float* w = weights + rows[k] * width;
+    for (int64_t j = 0; j < width; ++j) {
+      v[j] = decay * v[j] + (1.0f - rho) * (g[j] * g[j]);
+      w[j] -= (learning_rate * g[j]) / std::sqrt(v[j] + epsilon);
+    }
+  }
 }
 
 class RmspropRowsOp : public OpKernel {
@@ -153,16 +173,8 @@ class RmspropRowsOp : public OpKernel {
     const DistinctRows distinct = Distinct(index, n, values, width, step,
                                            last_step->flat<int64_t>().data(), &previous);
     const float* gradients = distinct.summed.empty() ? values : distinct.summed.data();
-    for (size_t k = 0; k < distinct.rows.size(); ++k) {
-      const float decay = std::pow(rho, static_cast<float>(step - previous[k]));
-      const float* g = gradients + k * width;
-      float* v = mean_square + distinct.rows[k] * width;
-      float* w = weights + distinct.rows[k] * width;
-      for (int64_t j = 0; j < width; ++j) {
-        v[j] = decay * v[j] + (1.0f - rho) * (g[j] * g[j]);
-        w[j] -= (learning_rate * g[j]) / std::sqrt(v[j] + epsilon);
-      }
-    }
+    UpdateRows(distinct.rows, previous, gradients, width, step, learning_rate, rho, epsilon,
+               mean_square, weights);
   }
 };
 

@@ -20,6 +20,7 @@
 #include "tensorflow/core/framework/op.h"
 #include "tensorflow/core/framework/op_kernel.h"
 #include "tensorflow/core/framework/shape_inference.h"
+#include "vector_clones.h"
 
 namespace ticket_triage {
 namespace {
@@ -70,7 +71,7 @@ REGISTER_OP("TokenRowsSumGrad")
 // out[target[i]] += value[i] * in[source[i]] for each entry, rows of `width` floats; the
 // row numbers come from the entries' positions (int32) or from their tickets (int64).
 template <typename Source, typename Target>
-void AddScaledRows(const float* in, const Source* source, int64_t source_stride,
+TICKET_TRIAGE_VECTOR_CLONES void AddScaledRows(const float* in, const Source* source, int64_t source_stride,
                    const Target* target, int64_t target_stride, const float* value, int64_t n,
                    int64_t width, float* out) {
   for (int64_t i = 0; i < n; ++i) {
