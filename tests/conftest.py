@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 from hydra import compose, initialize_config_dir
 
+from ticket_triage import params  # noqa: F401  (the ${params:...} resolver conf/ uses)
+
 ROOT = Path(__file__).resolve().parents[1]
 CONF = ROOT / "conf"
 REALDATA = ROOT.parent / "shared" / "realdata" / "hadoop_bugs.csv"
@@ -31,10 +33,10 @@ def require_tool(name, purpose):
     pytest.skip(message)
 
 
-def compose_config(config_name, overrides=()):
+def compose_config(config_name, overrides=(), return_hydra_config=False):
     """Compose ``conf/<config_name>.yaml`` with overrides, exactly as the entry point would."""
     with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
-        return compose(config_name=config_name, overrides=list(overrides))
+        return compose(config_name, list(overrides), return_hydra_config=return_hydra_config)
 
 
 @pytest.fixture

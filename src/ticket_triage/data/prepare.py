@@ -22,6 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ticket_triage.data import clean, ingest, schema, split, synthetic, tokenizer, vocab
+from ticket_triage.outputs import fresh_folder
 
 log = logging.getLogger(__name__)
 
@@ -32,9 +33,13 @@ def prepare_dataset(cfg):
     Returns:
         The report, as also written to ``report.json``.
     """
+    with fresh_folder(cfg.paths.prepared_dir) as out:
+        return _prepare_into(cfg, out, Path(cfg.paths.prepared_dir))
+
+
+def _prepare_into(cfg, out, final):
+    """The stage, writing into ``out``, a fresh folder that becomes ``final`` when it succeeds."""
     started = time.perf_counter()
-    out = Path(cfg.paths.prepared_dir)
-    out.mkdir(parents=True, exist_ok=True)
 
     # Independent streams: reusing one seed for generator and split correlates them (the split
     # would sort tickets by the very draws that chose their department).
@@ -43,9 +48,11 @@ def prepare_dataset(cfg):
     log.info("%s: %d rows read, %d rejected", source, rows_in, len(rejects))
     tickets, duplicates = drop_duplicates(tickets)
     log.info("%d duplicates dropped, %d tickets kept", len(duplicates), len(tickets))
-    if tickets.empty:
+    if tickets.empty:  # the previous output stays; the rejects go beside it
+        rejected = final.with_name(f"{final.name}.rejects.csv")
+        _write_csv(rejects, rejected)
         raise schema.DataError(
-            f"no usable rows in {source}: {_top_reasons(rejects)}; see {out / 'rejects.csv'}"
+            f"no usable rows in {source}: {_top_reasons(rejects)}; see {rejected}"
         )
 
     stratify_by = cfg.split.stratify_by if cfg.split.stratify_by in tickets else None
@@ -87,7 +94,7 @@ def prepare_dataset(cfg):
     }
     (out / "report.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     # Timings go to the log only: report.json is a DVC output and must hash the same on a rerun.
-    log.info("prepared %s in %.1f s -> %s", report["splits"], time.perf_counter() - started, out)
+    log.info("prepared %s in %.1f s -> %s", report["splits"], time.perf_counter() - started, final)
     return report
 
 

@@ -24,6 +24,7 @@ from ticket_triage.data.pipeline import SPLITS
 from ticket_triage.features.projector import write_projector
 from ticket_triage.models.features import add_difficulty_head, feature_extractor
 from ticket_triage.models.spec import DIFFICULTY
+from ticket_triage.outputs import fresh_folder
 from ticket_triage.tracking.runs import TrackedRun
 from ticket_triage.tracking.store import outage_errors, retrying
 from ticket_triage.training.trained import load_trained
@@ -33,8 +34,12 @@ log = logging.getLogger(__name__)
 
 def extract_features(cfg):
     """Write the feature vectors and projector files; train the difficulty head if possible."""
-    models_dir, out = Path(cfg.paths.models_dir), Path(cfg.paths.features_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    with fresh_folder(cfg.paths.features_dir) as out:  # replaces paths.features_dir on success
+        return _extract_into(cfg, out)
+
+
+def _extract_into(cfg, out):
+    models_dir = Path(cfg.paths.models_dir)
     model, built, data = load_trained(cfg, seed=cfg.seed)
 
     extractor = feature_extractor(model)

@@ -72,10 +72,14 @@ def start_tracking(cfg, serving_model, splits, resume_run_id=None):
 
 def pip_requirements():
     """The logged model's requirements, stated (MLflow's inference costs 12-15 s a model)."""
-    from importlib.metadata import version
+    from importlib.metadata import PackageNotFoundError, version
 
-    packages = ("tensorflow-cpu", "keras", "mlflow", "pandas", "pyarrow")
-    return [f"{name}=={version(name)}" for name in packages]
+    try:  # Linux installs tensorflow-cpu, macOS tensorflow (pyproject.toml's markers)
+        tensorflow = f"tensorflow-cpu=={version('tensorflow-cpu')}"
+    except PackageNotFoundError:
+        tensorflow = f"tensorflow=={version('tensorflow')}"
+    packages = ("keras", "mlflow", "pandas", "pyarrow")
+    return [tensorflow, *(f"{name}=={version(name)}" for name in packages)]
 
 
 def _run_name(cfg, launch):

@@ -50,6 +50,7 @@ from ticket_triage.models.inspection import inspect_model
 from ticket_triage.models.serving import build_serving_model
 from ticket_triage.models.spec import TicketSpec, TrainedModelInfo, choose_sparse
 from ticket_triage.objectives import MetricSet, Objectives, make_optimizer
+from ticket_triage.outputs import fresh_in_place
 from ticket_triage.resume.plan import ResumePlan
 from ticket_triage.tracking.ending import tracked_run
 from ticket_triage.tracking.session import start_tracking
@@ -72,79 +73,79 @@ def train(cfg):
     seed_everything(cfg.seed, cfg.trainer.deterministic)
     cfg = worker_config(per_job_paths(cfg), worker)
     models_dir, reports_dir = Path(cfg.paths.models_dir), Path(cfg.paths.reports_dir)
-    models_dir.mkdir(parents=True, exist_ok=True)
     reports_dir.mkdir(parents=True, exist_ok=True)
     plan = ResumePlan.open(cfg, cfg.paths.backup_dir)
-
-    built = TrainedModelInfo(spec, cfg.model.name, sparse)
-    built.save(models_dir)
-    data = TicketData.load(
-        cfg.paths.prepared_dir,
-        batch_size=cfg.trainer.batch_size,
-        sparse=built.sparse_inputs,
-        seed=cfg.seed,
-        merge_inputs=built.sequential,
-    )
-    data.weigh_classes(cfg.trainer.class_weight)
-    with strategy.scope():
-        model = build_model(cfg.model, built.spec, sparse=built.sparse_inputs)
-        optimizer = make_optimizer(cfg.optimizer)
-        optimizer.build(model.trainable_variables)  # in scope, before any step: keras#23085
-    objectives = Objectives(
-        built.heads, named_outputs=not built.sequential, loss_weights=cfg.trainer.loss_weights
-    )
-    check_optimized_metric(cfg.get("optimized_metric"), objectives)
-    inspect_model(model, models_dir / "inspection")
-
-    callbacks = build_callbacks(
-        cfg.callbacks,
-        models_dir,
-        cfg.trainer.batch_size,
-        data.size("train"),
-        resuming=plan.backup is not None,
-    )
-    checkpoint = cfg.callbacks.checkpoint
-    best = models_dir / checkpoint.filename if checkpoint.enabled else None
-    export = functools.cache(
-        lambda: export_serving_model(model, data, models_dir, cfg.paths.prepared_dir, best)
-    )
-    run, tracker = start_tracking(cfg, export, data.frames, resume_run_id=plan.run_id)
-    plan.run_id = run.run_id if run else None
-    if tracker is not None:
-        callbacks.append(tracker)  # last: it logs what the other callbacks have written
-    log.info(
-        "training %s with loop=%s on %d tickets (%d steps/epoch, %s inputs, %d columns, %s "
-        "thread(s) per op) on %d replica(s)%s",
-        model.name,
-        cfg.loop.name,
-        data.size("train"),
-        data.steps("train"),
-        "sparse" if built.sparse_inputs else "dense",
-        built.spec.width,
-        op_threads or "default",
-        strategy.num_replicas_in_sync,
-        "" if worker.count == 1 else f", worker {worker.index} of {worker.count}",
-    )
-    started = time.perf_counter()
-    with tracked_run(run):  # the MLflow run ends FINISHED, FAILED or KILLED, whatever happens
-        history = LOOPS[cfg.loop.name](
-            model, data, objectives, optimizer, callbacks, cfg.trainer.epochs, cfg.loop, plan
+    # No file of an earlier run survives in models/ (a failed run puts the earlier one back).
+    with fresh_in_place(models_dir, resuming=plan.backup is not None):
+        built = TrainedModelInfo(spec, cfg.model.name, sparse)
+        built.save(models_dir)
+        data = TicketData.load(
+            cfg.paths.prepared_dir,
+            batch_size=cfg.trainer.batch_size,
+            sparse=built.sparse_inputs,
+            seed=cfg.seed,
+            merge_inputs=built.sequential,
         )
-    summary = summarize(
-        history,
-        next(c for c in callbacks if isinstance(c, Throughput)),
-        time.perf_counter() - started,
-        cfg,
-    )
-    summary["learning_rate_at_end"] = float(keras.ops.convert_to_numpy(optimizer.learning_rate))
-    if worker.chief:  # the other workers' models are thrown away
-        export()
-        (reports_dir / "train_metrics.json").write_text(json.dumps(summary, indent=2) + "\n")
-    wait_for_all(strategy)  # no backup goes while another worker may still need to resume
-    plan.finish()
-    remove_scratch(cfg, worker)
-    log.info("done: %s", {k: summary[k] for k in ("epochs_run", "best_epoch", "seconds")})
-    return summary
+        data.weigh_classes(cfg.trainer.class_weight)
+        with strategy.scope():
+            model = build_model(cfg.model, built.spec, sparse=built.sparse_inputs)
+            optimizer = make_optimizer(cfg.optimizer)
+            optimizer.build(model.trainable_variables)  # in scope, before any step: keras#23085
+        objectives = Objectives(
+            built.heads, named_outputs=not built.sequential, loss_weights=cfg.trainer.loss_weights
+        )
+        check_optimized_metric(cfg.get("optimized_metric"), objectives)
+        inspect_model(model, models_dir / "inspection")
+
+        callbacks = build_callbacks(
+            cfg.callbacks,
+            models_dir,
+            cfg.trainer.batch_size,
+            data.size("train"),
+            resuming=plan.backup is not None,
+        )
+        checkpoint = cfg.callbacks.checkpoint
+        best = models_dir / checkpoint.filename if checkpoint.enabled else None
+        export = functools.cache(
+            lambda: export_serving_model(model, data, models_dir, cfg.paths.prepared_dir, best)
+        )
+        run, tracker = start_tracking(cfg, export, data.frames, resume_run_id=plan.run_id)
+        plan.run_id = run.run_id if run else None
+        if tracker is not None:
+            callbacks.append(tracker)  # last: it logs what the other callbacks have written
+        log.info(
+            "training %s with loop=%s on %d tickets (%d steps/epoch, %s inputs, %d columns, %s "
+            "thread(s) per op) on %d replica(s)%s",
+            model.name,
+            cfg.loop.name,
+            data.size("train"),
+            data.steps("train"),
+            "sparse" if built.sparse_inputs else "dense",
+            built.spec.width,
+            op_threads or "default",
+            strategy.num_replicas_in_sync,
+            "" if worker.count == 1 else f", worker {worker.index} of {worker.count}",
+        )
+        started = time.perf_counter()
+        with tracked_run(run):  # the MLflow run ends FINISHED, FAILED or KILLED, whatever happens
+            history = LOOPS[cfg.loop.name](
+                model, data, objectives, optimizer, callbacks, cfg.trainer.epochs, cfg.loop, plan
+            )
+        summary = summarize(
+            history,
+            next(c for c in callbacks if isinstance(c, Throughput)),
+            time.perf_counter() - started,
+            cfg,
+        )
+        summary["learning_rate_at_end"] = float(keras.ops.convert_to_numpy(optimizer.learning_rate))
+        if worker.chief:  # the other workers' models are thrown away
+            export()
+            (reports_dir / "train_metrics.json").write_text(json.dumps(summary, indent=2) + "\n")
+        wait_for_all(strategy)  # no backup goes while another worker may still need to resume
+        plan.finish()
+        remove_scratch(cfg, worker)
+        log.info("done: %s", {k: summary[k] for k in ("epochs_run", "best_epoch", "seconds")})
+        return summary
 
 
 def check_optimized_metric(name, objectives):
@@ -229,5 +230,5 @@ def summarize(history, throughput, seconds, cfg):
         "final": {name: float(series[-1]) for name, series in epochs.items()},
         "seconds": round(seconds, 2),
         "tickets_per_second": round(throughput.tickets_per_second, 1),
-        "config": OmegaConf.to_container(cfg.trainer),
+        "config": OmegaConf.to_container(cfg.trainer, resolve=True),
     }

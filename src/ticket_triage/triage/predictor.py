@@ -119,7 +119,7 @@ class Predictor:
         raised while pulling the items is raised here, after the items before it.
 
         Example:
-            >>> items = ((chunk, serving_inputs(chunk.tickets, names)) for chunk in chunks)
+            >>> items = ((c, serving_inputs(c.tickets, names)) for c in chunks)  # doctest: +SKIP
             >>> for chunk, outputs in predictor.stream(items):                 # doctest: +SKIP
             ...     write(chunk, outputs)
         """
