@@ -66,3 +66,20 @@ def test_regression_scores_by_hand_and_by_sklearn():
     assert scores == {"rmse": round(np.sqrt(0.25 / 3), 4), "mae": round(0.7 / 3, 4)}
     assert scores["rmse"] == round(metrics.root_mean_squared_error(true, predicted.ravel()), 4)
     assert scores["mae"] == round(metrics.mean_absolute_error(true, predicted.ravel()), 4)
+
+
+def test_the_verdict_names_each_head_the_baseline_wins():
+    from ticket_triage.evaluation.summary import verdict
+
+    metrics = {
+        "department": {"macro_f1": 0.377},
+        "priority": {"rmse": 0.073},
+        "linear_baseline": {"department": {"macro_f1": 0.407}, "priority": {"rmse": 0.059}},
+    }
+    judged = verdict(metrics)
+    assert judged["baseline_wins"] == ["department", "priority"]
+    assert "department macro-F1 (0.407 vs 0.377)" in judged["summary"]
+    assert "priority RMSE (0.059 vs 0.073)" in judged["summary"]
+    metrics["priority"]["rmse"] = 0.05
+    metrics["department"]["macro_f1"] = 0.5
+    assert verdict(metrics)["baseline_wins"] == []

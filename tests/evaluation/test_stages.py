@@ -88,6 +88,13 @@ def test_evaluate_reports_metrics_that_agree_with_its_plot_data(trained):
     # The linear baseline learns the synthetic tickets far better than the trivial ones.
     assert linear["department"]["accuracy"] > department["baseline_majority"]["accuracy"] + 0.3
     assert linear["priority"]["rmse"] < metrics["priority"]["baseline_mean_priority"]["rmse"]
+    # The verdict comes first and agrees with the numbers it sums up.
+    assert next(iter(metrics)) == "verdict"
+    losing = {
+        "department": department["macro_f1"] < linear["department"]["macro_f1"],
+        "priority": metrics["priority"]["rmse"] > linear["priority"]["rmse"],
+    }
+    assert metrics["verdict"]["baseline_wins"] == sorted(h for h, lost in losing.items() if lost)
     assert np.sum(metrics["department"]["confusion_matrix"]) == metrics["test_tickets"]
     every = list(department["per_class"])  # the matrix keeps every class, present or not
     matrix = sk.confusion_matrix(actual, predicted, labels=every)

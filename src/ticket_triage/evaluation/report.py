@@ -36,6 +36,7 @@ from ticket_triage.evaluation.summary import (
     flat_test_metrics,
     headline,
     summary,
+    verdict,
     versus_linear_baseline,
 )
 from ticket_triage.models.spec import DEPARTMENT, PRIORITY
@@ -72,7 +73,16 @@ def evaluate(cfg):
         figures.learning_curves(
             models_dir / "history.csv", reports_dir / "figures" / "learning_curves.png"
         )
+    judged = verdict(metrics)
+    metrics = {"verdict": judged, **metrics}  # first in the file, as in the log
     (reports_dir / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
+    (log.warning if judged["baseline_wins"] else log.info)(
+        "verdict: %s%s",
+        judged["summary"],
+        "; see docs/explanation/evaluation.md (When the linear baseline wins)"
+        if judged["baseline_wins"]
+        else "",
+    )
     log.info("test metrics: %s", headline(metrics))
     log.info("model vs linear baseline: %s", versus_linear_baseline(metrics))
     run = TrackedRun.load(models_dir)

@@ -51,6 +51,38 @@ def versus_linear_baseline(metrics):
     return ", ".join(parts)
 
 
+def verdict(metrics):
+    """Whether the model beats the linear baseline on the test split, head by head, in words.
+
+    The model loses a head when its headline score is worse than the baseline's: department
+    macro-F1 lower, priority RMSE higher. ``metrics.json`` puts this first, and ``evaluate``
+    logs it first, because a model a linear classifier beats should not be trusted as it is.
+
+    Example:
+        >>> verdict({
+        ...     "department": {"macro_f1": 0.36},
+        ...     "linear_baseline": {"department": {"macro_f1": 0.41}},
+        ... })["summary"]
+        'the linear baseline beats the model on department macro-F1 (0.410 vs 0.360)'
+    """
+    baseline = metrics[LINEAR_BASELINE]
+    losses = {}
+    if HEAD_DEPARTMENT in baseline and HEAD_DEPARTMENT in metrics:
+        model, linear = metrics[HEAD_DEPARTMENT]["macro_f1"], baseline[HEAD_DEPARTMENT]["macro_f1"]
+        if model < linear:
+            losses[HEAD_DEPARTMENT] = f"department macro-F1 ({linear:.3f} vs {model:.3f})"
+    if HEAD_PRIORITY in baseline and HEAD_PRIORITY in metrics:
+        model, linear = metrics[HEAD_PRIORITY]["rmse"], baseline[HEAD_PRIORITY]["rmse"]
+        if model > linear:
+            losses[HEAD_PRIORITY] = f"priority RMSE ({linear:.3f} vs {model:.3f})"
+    text = (
+        "the linear baseline beats the model on " + " and ".join(losses.values())
+        if losses
+        else "the model beats the linear baseline on every head"
+    )
+    return {"baseline_wins": sorted(losses), "summary": text}
+
+
 def flat_test_metrics(metrics):
     """MLflow metric names and values: the model's headline scores, then the linear baseline's.
 
