@@ -90,7 +90,7 @@ def test_wrong_separator_names_the_one_to_set(prepare_config, tmp_path):
         prepare(prepare_config, path, "data.csv_separator=','")
     message = str(error.value)
     assert "one column 'id;subject;description;queue;prio'" in message
-    assert "set data.csv_separator=';'" in message
+    assert "set \"data.csv_separator=';'\"" in message
 
 
 @pytest.mark.parametrize("name, separator", [("tickets.tsv", "auto"), ("tickets.csv", "\\t")])

@@ -85,9 +85,9 @@ def test_unreadable_file_stops_with_the_file_named(prepare_config, tmp_path, nam
 
 
 def test_unknown_format_is_named(prepare_config, tmp_path):
-    path = tmp_path / "tickets.xlsx"
+    path = tmp_path / "tickets.xml"
     path.write_text("x")
-    with pytest.raises(schema.DataError, match=r"cannot tell the format of .*tickets.xlsx"):
+    with pytest.raises(schema.DataError, match=r"cannot tell the format of .*tickets.xml"):
         run(prepare_config, path)
 
 

@@ -137,6 +137,7 @@ def _priority(values, priority_map, where):
         problem = ("unmapped priority label '" + text + "'").where(score.isna())
     else:
         score = pd.to_numeric(text, errors="coerce")
+        _stop_on_numeric_levels(score, where)
         out_of_range = score.isna() | (score < 0) | (score > 1)
         problem = ("priority '" + text + "' is not a score in [0, 1]").where(out_of_range)
         score = score.where(~out_of_range)
@@ -151,6 +152,41 @@ def _priority(values, priority_map, where):
         )
     problem = problem.mask(text == "", "missing priority")
     return score.astype("float32"), problem.astype(object).where(problem.notna(), pd.NA)
+
+
+def _stop_on_numeric_levels(score, where):
+    """Numbers outside [0, 1] with no map are priority levels (1-5, P1-P4 as numbers), not
+    scores: which end is urgent differs between help desks, so the user says so. Read as scores,
+    the 1s would be kept as the top priority and every other row rejected.
+
+    Example:
+        >>> _stop_on_numeric_levels(pd.Series([1.0, 3.0, 5.0]), "a.csv")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        ticket_triage.data.schema.DataError: data.priority_map is unset but ... if 5 is
+    """
+    levels = sorted(score.dropna().unique())
+    if not levels or levels[-1] <= 1 or levels[0] < 0:
+        return
+    shown = [int(level) if float(level).is_integer() else level for level in levels]
+    if len(shown) > 12:
+        shown = [shown[0], shown[len(shown) // 2], shown[-1]]
+    span = max(len(shown) - 1, 1)
+
+    def mapping(first_is_urgent):
+        steps = [round(1 - i / span if first_is_urgent else i / span, 3) for i in range(len(shown))]
+        return (
+            "{"
+            + ", ".join(f"{level}: {step}" for level, step in zip(shown, steps, strict=True))
+            + "}"
+        )
+
+    raise schema.DataError(
+        f"data.priority_map is unset but the priorities in {where} are numbers from {shown[0]} "
+        f"to {shown[-1]}, not scores in [0, 1]; map them, e.g. "
+        f'"data.priority_map={mapping(True)}" if {shown[0]} is the most urgent, or '
+        f'"data.priority_map={mapping(False)}" if {shown[-1]} is'
+    )
 
 
 def _label(values, allowed, name):

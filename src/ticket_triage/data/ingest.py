@@ -14,7 +14,9 @@ Example:
     ...                     source="tickets.csv")                              # doctest: +SKIP
 """
 
+import collections
 import contextlib
+import csv
 import difflib
 import json
 import re
@@ -77,6 +79,7 @@ def read_export(path, file_format="auto", limit=None, csv_separator="auto", enco
             records = records.head(limit) if limit else records
             malformed = _malformed([])
         elif kind == "csv":
+            _check_repeated_columns(path, used_separator, used_encoding)
             records, malformed = _read_csv(path, limit, used_separator, used_encoding)
         else:
             records, malformed = _read_jsonl(path, limit, used_encoding)
@@ -105,6 +108,7 @@ def iter_export(path, chunk_size, file_format="auto", csv_separator="auto", enco
         if kind == "parquet":
             chunks = _parquet_chunks(path, chunk_size)
         elif kind == "csv":
+            _check_repeated_columns(path, used_separator, used_encoding)
             chunks = _csv_chunks(path, chunk_size, used_separator, used_encoding)
         else:
             chunks = _jsonl_chunks(path, chunk_size, used_encoding)
@@ -191,9 +195,9 @@ def map_columns(records, columns, source):
     if not columns.get(schema.TITLE) and not columns.get(schema.BODY):
         raise schema.DataError("data.columns maps neither title nor body: a ticket needs text")
     available = [str(name) for name in records.columns if name != ROW]
-    for field, name in columns.items():
-        if name and name not in records.columns:
-            raise schema.DataError(_missing_column_message(field, name, source, available))
+    missing = [(field, name) for field, name in columns.items() if name and name not in records]
+    if missing:
+        raise schema.DataError(_missing_columns_message(missing, source, available))
     mapped = {name: field for field, name in columns.items() if name}
     table = records[[ROW, *mapped]].rename(columns=mapped)
     if schema.TICKET_ID not in table:
@@ -204,11 +208,19 @@ def map_columns(records, columns, source):
     return table
 
 
-def _missing_column_message(field, name, source, available):
-    close = difflib.get_close_matches(name, available, n=1)
-    hint = f" (did you mean '{close[0]}'?)" if close else ""
+def _missing_columns_message(missing, source, available):
+    """One message for every mapped column the export lacks, each with the closest name it has
+    (case and spacing ignored: ``description`` finds ``DESCRIPTION``)."""
+    folded = {name.casefold().strip(): name for name in available}
+    wrong = []
+    for field, name in missing:
+        key = str(name).casefold().strip()
+        close = [folded[key]] if key in folded else difflib.get_close_matches(key, folded, n=1)
+        close = [folded.get(match, match) for match in close]
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        wrong.append(f"data.columns.{field} = '{name}'{hint}")
     return (
-        f"data.columns.{field} = '{name}' is not a column of {source}{hint}; "
+        f"{'; '.join(wrong)}: not {'a column' if len(wrong) == 1 else 'columns'} of {source}; "
         f"its columns are: {', '.join(available)}"
     )
 
@@ -224,7 +236,18 @@ def _check_single_column(path, column, used):
         )
 
 
+EXCEL = (".xlsx", ".xlsm", ".xls", ".ods")
+ZIP_MAGIC = b"PK\x03\x04"  # an .xlsx or .ods workbook is a zip archive
+
+
 def _format_of(path, file_format):
+    if path.is_dir():
+        raise schema.DataError(f"data.path = {path} is a directory: point it at the export file")
+    if path.suffix.lower() in EXCEL or _starts_with(path, ZIP_MAGIC):
+        raise schema.DataError(
+            f"{path} is a spreadsheet workbook, not a text export: save it as CSV (UTF-8) from "
+            "the spreadsheet program and point data.path at that file"
+        )
     if file_format != "auto":
         if file_format not in set(FORMATS.values()):
             raise schema.DataError(
@@ -238,6 +261,33 @@ def _format_of(path, file_format):
             f"{', '.join(FORMATS)} or set data.format"
         )
     return kind
+
+
+def _starts_with(path, magic):
+    if not path.is_file():
+        return False
+    with path.open("rb") as handle:
+        return handle.read(len(magic)) == magic
+
+
+def _check_repeated_columns(path, separator, encoding):
+    """A header that names a column twice: the reader would rename the second (``subject.1``)
+    and a mapping would silently take the first, so stop and name both positions."""
+    with path.open(encoding=encoding, errors="surrogateescape", newline="") as handle:
+        header = next(csv.reader(handle, delimiter=separator), [])
+    positions = collections.defaultdict(list)
+    for position, name in enumerate(header, start=1):
+        positions[name.strip()].append(position)
+    repeated = {name: where for name, where in positions.items() if len(where) > 1 and name}
+    if repeated:
+        listed = "; ".join(
+            f"'{name}' at positions {', '.join(map(str, where))}"
+            for name, where in repeated.items()
+        )
+        raise schema.DataError(
+            f"{path} names a column more than once ({listed}): rename them in the export so "
+            "that data.columns can say which one it means"
+        )
 
 
 def _read_csv(path, limit, separator, encoding):

@@ -13,8 +13,8 @@ tie. ``.tsv`` files are tab-separated without sniffing.
 Example:
     >>> sniff_separator('id;subject;body\\n1;Printer;"Jams, always"\\n')
     ';'
-    >>> single_column_hint("id;subject;body", ",")
-    "set data.csv_separator=';'"
+    >>> print(single_column_hint("id;subject;body", ","))
+    set "data.csv_separator=';'"
 """
 
 import codecs
@@ -63,13 +63,19 @@ def sniff_separator(text):
 def single_column_hint(column, used):
     """Advice for a file read as one column named ``column``; ``None`` if no separator explains it.
 
-    A ``;``-separated export read with ``,`` has a single column ``id;subject;body``.
+    A ``;``-separated export read with ``,`` has a single column ``id;subject;body``. The
+    override is printed in double quotes, as a shell needs it: unquoted, the shell strips the
+    single quotes and Hydra's parser refuses a bare ``;``.
+
+    Example:
+        >>> print(single_column_hint("id;subject;body", ","))
+        set "data.csv_separator=';'"
     """
     splits = {candidate: column.count(candidate) for candidate in CANDIDATES if candidate != used}
     likely = max(splits, key=splits.get)
     if not splits[likely]:
         return None
-    return f"set data.csv_separator={shown(likely)}"
+    return f"set \"data.csv_separator={shown(likely)}\""
 
 
 def shown(separator):
