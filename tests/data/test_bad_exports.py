@@ -87,3 +87,18 @@ def test_every_wrong_column_is_named_once_with_case_blind_suggestions(prepare_co
     assert "data.columns.body = 'description' (did you mean 'DESCRIPTION'?)" in message
     assert "data.columns.department = 'team' (did you mean 'Team'?)" in message
     assert message.count("its columns are") == 1
+
+
+def test_rejects_name_the_row_a_user_finds_after_a_malformed_line(prepare_config, tmp_path):
+    path = tmp_path / "malformed.csv"
+    good = "".join(f"T{i},Printer {i} jams,body {i},0.5,it\n" for i in range(10, 40))
+    path.write_text(
+        "id,subject,description,prio,team\n"
+        "T1,VPN down,body,0.5,it\n"
+        "T2,a,b,0.5,it,one field too many\n"  # malformed: row 2
+        "T3,Invoice wrong,body,0.5,finance\n"
+        "T4,,,0.5,it\n" + good  # no text: rejected as row 4, the fourth record of the file
+    )
+    prepare(prepare_config, path)
+    rejects = pd.read_csv(tmp_path / "data" / "prepared" / "rejects.csv")
+    assert rejects.loc[rejects["reason"].str.contains("no text"), "row"].tolist() == [4]

@@ -87,7 +87,7 @@ def read_export(path, file_format="auto", limit=None, csv_separator="auto", enco
         raise schema.DataError(f"{path} holds no records")
     if kind == "csv" and len(records.columns) == 1:
         _check_single_column(path, str(records.columns[0]), used_separator)
-    records.insert(0, ROW, range(1, len(records) + 1))
+    records.insert(0, ROW, _row_numbers(len(records), _skipped_rows(malformed, kind), after=0))
     return Export(records, malformed, used_encoding, used_separator)
 
 
@@ -102,7 +102,7 @@ def iter_export(path, chunk_size, file_format="auto", csv_separator="auto", enco
     """
     path = Path(path)
     kind = _format_of(path, file_format)
-    rows = 0
+    last_row, skipped = 0, set()
     with _unreadable_as_data_error(path, kind):
         used_encoding, used_separator = _text_settings(path, kind, csv_separator, encoding)
         if kind == "parquet":
@@ -113,11 +113,36 @@ def iter_export(path, chunk_size, file_format="auto", csv_separator="auto", enco
         else:
             chunks = _jsonl_chunks(path, chunk_size, used_encoding)
         for records, malformed in chunks:
-            if kind == "csv" and rows == 0 and len(records.columns) == 1:
+            if kind == "csv" and last_row == 0 and len(records.columns) == 1:
                 _check_single_column(path, str(records.columns[0]), used_separator)
-            records.insert(0, ROW, range(rows + 1, rows + len(records) + 1))
-            rows += len(records)
+            skipped |= _skipped_rows(malformed, kind)
+            numbers = _row_numbers(len(records), skipped, after=last_row)
+            records.insert(0, ROW, numbers)
+            last_row = numbers[-1] if numbers else last_row
             yield Export(records, malformed, used_encoding, used_separator)
+
+
+def _skipped_rows(malformed, kind):
+    """The row numbers of the records that could not be parsed (a CSV file's header is line 1)."""
+    header_lines = 1 if kind == "csv" else 0
+    return {int(line) - header_lines for line in malformed[LINE]}
+
+
+def _row_numbers(count, skipped, after):
+    """Numbers for ``count`` parsed records that follow row ``after``: each record's position in
+    the file, so a malformed record before it does not shift it (rejects.csv names the row a
+    user finds in the export).
+
+    Example:
+        >>> _row_numbers(4, skipped={3}, after=0)
+        [1, 2, 4, 5]
+    """
+    numbers, row = [], after
+    while len(numbers) < count:
+        row += 1
+        if row not in skipped:
+            numbers.append(row)
+    return numbers
 
 
 def _text_settings(path, kind, csv_separator, encoding):
