@@ -9,6 +9,7 @@ import pytest
 from ticket_triage.data import schema
 from ticket_triage.data.prepare import prepare_dataset
 
+LEVELS = "data.priority_map={1: 1.0, 2: 0.75, 3: 0.5, 4: 0.25, 5: 0.0}"
 MAPPING = [
     "data=csv",
     "data.columns.ticket_id=id",
@@ -102,3 +103,21 @@ def test_rejects_name_the_row_a_user_finds_after_a_malformed_line(prepare_config
     prepare(prepare_config, path)
     rejects = pd.read_csv(tmp_path / "data" / "prepared" / "rejects.csv")
     assert rejects.loc[rejects["reason"].str.contains("no text"), "row"].tolist() == [4]
+
+
+def test_a_repeated_ticket_id_with_other_text_is_reported_and_kept_once(prepare_config, tmp_path):
+    path = export(tmp_path, tickets=80)
+    frame = pd.read_csv(path)
+    frame.loc[frame.index[-10:], "id"] = frame["id"].iloc[:10].to_numpy()  # ids 0-9 again
+    frame.to_csv(path, index=False)
+    report = prepare(prepare_config, path, LEVELS)
+    assert (
+        report["rows_in"]
+        == report["rows_kept"] + report["rows_rejected"] + report["duplicates_dropped"]
+    )
+    prepared = tmp_path / "data" / "prepared"
+    duplicates = pd.read_csv(prepared / "duplicates.csv")
+    repeated = duplicates[duplicates["reason"] == "ticket id repeated with other text"]
+    assert sorted(repeated["ticket_id"]) == list(range(10))
+    ids = pd.concat(pd.read_parquet(prepared / f"{s}.parquet") for s in ("train", "val", "test"))
+    assert not ids["ticket_id"].duplicated().any()  # one id, one ticket, one split

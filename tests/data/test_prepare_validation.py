@@ -133,7 +133,9 @@ def test_bad_rows_are_rejected_with_row_and_reason(prepare_config, tmp_path):
     assert malformed["reason"].str.startswith("malformed CSV record").all()
     assert malformed["line"].tolist() == ["30"] and "Too,many" in malformed["raw"].iloc[0]
     duplicates = pd.read_csv(f"{cfg.paths.prepared_dir}/duplicates.csv", dtype=str)
-    assert duplicates.to_dict("records") == [{"ticket_id": "96", "duplicate_of": "1"}]
+    assert duplicates.to_dict("records") == [
+        {"ticket_id": "96", "duplicate_of": "1", "reason": "same title and body"}
+    ]
     assert report["reject_reasons"]["undecodable bytes (invalid in the file encoding)"] == 1
 
 

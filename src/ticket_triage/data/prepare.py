@@ -140,10 +140,13 @@ def load_tickets(data, seed):
 
 
 def drop_duplicates(tickets):
-    """Drop tickets whose title and body repeat an earlier ticket's (case and spacing ignored).
+    """Drop tickets whose title and body repeat an earlier ticket's (case and spacing ignored),
+    then tickets whose id repeats an earlier ticket's with other text: one id, one ticket, so a
+    pair cannot land in two splits.
 
     Returns:
-        ``(unique_tickets, duplicates)``; ``duplicates`` has ``ticket_id`` and ``duplicate_of``.
+        ``(unique_tickets, duplicates)``; ``duplicates`` has ``ticket_id``, ``duplicate_of`` and
+        ``reason``.
     """
     text = pc.binary_join_element_wise(
         pa.Array.from_pandas(tickets[schema.TITLE]),
@@ -154,13 +157,30 @@ def drop_duplicates(tickets):
     key = pd.Series(key.to_pandas(), index=tickets.index)
     repeated = key.duplicated(keep="first")
     first_id = pd.Series(tickets[schema.TICKET_ID].to_numpy(), index=key).groupby(level=0).first()
-    duplicates = pd.DataFrame(
+    same_text = pd.DataFrame(
         {
             schema.TICKET_ID: tickets.loc[repeated, schema.TICKET_ID].to_numpy(),
             "duplicate_of": first_id.reindex(key[repeated]).to_numpy(),
+            "reason": "same title and body",
         }
     )
-    return tickets[~repeated].reset_index(drop=True), duplicates
+    tickets = tickets[~repeated]
+    same_id = tickets[schema.TICKET_ID].duplicated(keep="first")
+    if same_id.any():
+        log.warning(
+            "%d tickets repeat an earlier ticket's id with other text: the first of each is "
+            "kept, the others are in duplicates.csv",
+            int(same_id.sum()),
+        )
+    other_text = pd.DataFrame(
+        {
+            schema.TICKET_ID: tickets.loc[same_id, schema.TICKET_ID].to_numpy(),
+            "duplicate_of": tickets.loc[same_id, schema.TICKET_ID].to_numpy(),
+            "reason": "ticket id repeated with other text",
+        }
+    )
+    duplicates = pd.concat([same_text, other_text], ignore_index=True)
+    return tickets[~same_id].reset_index(drop=True), duplicates
 
 
 def build_vocabularies(train, settings, tokenizer_mode="auto"):
