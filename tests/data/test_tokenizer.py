@@ -142,3 +142,15 @@ def test_a_vectorizer_saved_before_the_choice_keeps_the_chapters_tokens():
     legacy = TicketVectorizer.from_config(config)
     out = legacy({"title": tf.constant(["无法连接"]), "text_body": tf.constant(["x"])})
     assert legacy.tokenizer == "whitespace" and out["title"].numpy().tolist() == [[0, 1]]
+
+
+def test_word_bigrams_never_pair_a_cjk_token():
+    """CJK runs carry their own character bigrams: a word pair made with one of their tokens
+    (``接 无法`` at a seam, ``し た`` beside ``した``) occurs in no text."""
+    texts = ["VPN 无法连接 server down", "ログインできませんでした", "printer jams again"]
+    for tokens in (
+        tokenize(texts, "auto", ngrams=2).to_pylist(),
+        [[t.decode() for t in row] for row in tf_tokenize(tf.constant(texts), "auto", 2).to_list()],
+    ):
+        pairs = [token for row in tokens for token in row if " " in token]
+        assert sorted(pairs) == ["jams again", "printer jams", "server down"]

@@ -75,7 +75,7 @@ def single_column_hint(column, used):
     likely = max(splits, key=splits.get)
     if not splits[likely]:
         return None
-    return f"set \"data.csv_separator={shown(likely)}\""
+    return f'set "data.csv_separator={shown(likely)}"'
 
 
 def shown(separator):

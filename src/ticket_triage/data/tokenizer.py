@@ -30,6 +30,8 @@ Example:
     [['vpn', '无法连接！']]
     >>> token_lists(["Can't log in"], "auto", ngrams=2)
     [['cant', 'log', 'in', 'cant log', 'log in']]
+    >>> token_lists(["VPN 无法 ok"], "auto", ngrams=2)  # no word pair with a CJK token
+    [['vpn', '无', '法', 'ok', '无法']]
 """
 
 from dataclasses import dataclass
@@ -59,6 +61,7 @@ SEPARATOR = rf"[^\p{{L}}\p{{M}}\p{{N}}{HAN_EXTENSION_I}\t\n\x0b\f\r ]"
 # Scripts written without spaces between words; U+30FC/U+FF70 (the prolonged sound mark ー),
 # although of the Common script, belongs inside Katakana words.
 CJK = rf"\p{{Han}}{HAN_EXTENSION_I}\p{{Hiragana}}\p{{Katakana}}\p{{Hangul}}\x{{30FC}}\x{{FF70}}"
+HAS_CJK = f".*[{CJK}].*"  # a token with a CJK character: no word bigram is made with it
 # Character unigrams and bigrams of CJK runs, as two chains of (pattern, rewrite) replacements
 # on the cleaned text; their outputs are joined with a space before splitting.
 CJK_UNIGRAMS = ((f"([{CJK}])", r" \1 "),)  # words stay, each CJK character stands alone
@@ -133,7 +136,7 @@ def tokenize(texts, mode="auto", ngrams=1):
     if steps.cjk_ngrams:
         text = _cjk_ngrams(text)
     tokens = _split_whitespace(text)
-    return _with_bigrams(tokens) if ngrams == 2 else tokens
+    return _with_bigrams(tokens, steps.cjk_ngrams) if ngrams == 2 else tokens
 
 
 def token_lists(texts, mode="auto", ngrams=1):
@@ -216,21 +219,26 @@ def _cjk_ngrams(text):
     return pc.replace_with_mask(text, has_cjk, grams)
 
 
-def _with_bigrams(tokens):
+def _with_bigrams(tokens, cjk_ngrams=False):
     """Each list's tokens followed by its bigrams (neighbouring tokens joined by a space).
 
     List operations on the flat token column: a token and the next one form a bigram when both
-    belong to the same text; the bigrams are then put back after their text's tokens.
+    belong to the same text; the bigrams are then put back after their text's tokens. With
+    ``cjk_ngrams`` a CJK run already has its character bigrams: a pair with one of its tokens
+    (``接 无法`` at the seam of its unigrams and bigrams, ``し た`` beside ``した``) never occurs
+    in the text, so none is made.
     """
     values = tokens.flatten()
     parents = pc.list_parent_indices(tokens)
     if len(values) < 2:
         return tokens
-    same_text = pc.equal(parents[:-1], parents[1:])
     separator = pa.scalar(NGRAM_SEPARATOR, pa.large_string())
-    bigrams = pc.binary_join_element_wise(values[:-1], values[1:], separator).filter(same_text)
-    grams = pa.concat_arrays([values, bigrams])
-    owners = pa.concat_arrays([parents, parents[:-1].filter(same_text)])
+    bigrams = pc.binary_join_element_wise(values[:-1], values[1:], separator)
+    kept = pc.equal(parents[:-1], parents[1:])
+    if cjk_ngrams:
+        kept = pc.and_(kept, pc.invert(pc.match_substring_regex(bigrams, f"[{CJK}]")))
+    grams = pa.concat_arrays([values, bigrams.filter(kept)])
+    owners = pa.concat_arrays([parents, parents[:-1].filter(kept)])
     order = pc.sort_indices(owners)  # stable: a text's tokens stay before its bigrams
     lengths = np.bincount(owners.to_numpy(), minlength=len(tokens))
     offsets = pa.array(np.concatenate([[0], np.cumsum(lengths)]), pa.int32())

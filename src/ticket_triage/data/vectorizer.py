@@ -75,7 +75,11 @@ def tf_tokenize(strings, mode="auto", ngrams=1):
     tokens = tf.strings.split(text)
     if tokenizer.check_ngrams(ngrams) == 1:
         return tokens
-    return tf.strings.ngrams(tokens, ngram_width=(1, 2), separator=tokenizer.NGRAM_SEPARATOR)
+    bigrams = tf.strings.ngrams(tokens, ngram_width=2, separator=tokenizer.NGRAM_SEPARATOR)
+    if steps.cjk_ngrams:  # CJK runs have their character bigrams: no word pairs with them
+        words = ~tf.strings.regex_full_match(bigrams, tokenizer.HAS_CJK)
+        bigrams = tf.ragged.boolean_mask(bigrams, words)
+    return tf.concat([tokens, bigrams], axis=1)
 
 
 def _replace(text, chain):
