@@ -1,0 +1,28 @@
+"""dvc.yaml's dependencies cannot drift from the code: each stage's code and config deps are the
+ones generated from what its entry point imports and composes (scripts/stage_deps.py)."""
+
+import pytest
+import yaml
+
+from scripts.stage_deps import DVC_YAML, code_files, config_files, generated_deps
+
+STAGES = yaml.safe_load(DVC_YAML.read_text())["stages"]
+
+
+@pytest.mark.parametrize("stage", list(STAGES))
+def test_each_stage_depends_on_exactly_the_generated_code_and_config(stage):
+    assert STAGES[stage]["deps"] == generated_deps(stage, STAGES[stage]["deps"]), (
+        "run: python scripts/stage_deps.py"
+    )
+
+
+def test_function_level_imports_count():
+    """config.per_job_paths imports tracking.context inside the function: still a dependency."""
+    assert "src/ticket_triage/tracking/context.py" in {
+        str(path) for path in code_files("pipelines.prepare")
+    }
+    files = {str(path) for path in code_files("pipelines.train")}
+    assert "src/ticket_triage/training/run.py" in files
+    assert "src/ticket_triage/kernels/token_rows.cc" in files  # the library's sources too
+    assert "src/ticket_triage/data/synthetic.py" not in files  # prepare's, not train's
+    assert {str(path) for path in config_files("prepare")} >= {"conf/prepare.yaml", "conf/data"}
