@@ -39,7 +39,7 @@ pipeline: setup
 
 # Everything: what CI runs (CI=true there: a missing optional tool fails instead of skipping).
 test: setup
-	$(RUN) pytest
+	$(RUN) pytest -n 2 --dist loadfile
 
 # The tests to run while working: no servers, no DVC repro, no training beyond a few steps.
 test-fast: setup

@@ -152,6 +152,8 @@ import keras
 import numpy as np
 import ticket_triage.models
 
+pytestmark = pytest.mark.trains  # trains models: left out of make test-fast
+
 model = keras.saving.load_model(sys.argv[1], safe_mode=True)
 best = keras.saving.load_model(sys.argv[1].replace("serving", "best"), safe_mode=True)
 inputs = {t.name: np.array([["Charged twice for my plan"]]) for t in model.inputs}

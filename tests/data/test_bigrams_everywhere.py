@@ -121,6 +121,7 @@ def test_the_saved_serving_model_makes_the_prepare_bigrams(prepared, tmp_path):
         np.testing.assert_allclose(after[head], before[head], rtol=1e-6)
 
 
+@pytest.mark.trains
 @pytest.mark.parametrize("sparse", [False, True])
 def test_a_model_trains_and_evaluates_on_bigrams(prepared, tmp_path, sparse):
     paths = [

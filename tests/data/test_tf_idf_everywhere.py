@@ -113,6 +113,7 @@ def test_the_saved_serving_model_weighs_tokens_as_training_did(prepared, tmp_pat
         np.testing.assert_allclose(after[head], before[head], rtol=1e-6)
 
 
+@pytest.mark.trains
 @pytest.mark.parametrize("sparse", [False, True])
 def test_a_model_trains_and_evaluates_on_tf_idf(prepared, tmp_path, sparse):
     paths = [

@@ -18,6 +18,8 @@ from ticket_triage.tracking.runs import TrackedRun
 from ticket_triage.training.run import train
 from ticket_triage.training.trained import load_trained
 
+pytestmark = pytest.mark.trains  # trains models: left out of make test-fast
+
 
 def stage_config(name, paths, *overrides):
     return compose_config(

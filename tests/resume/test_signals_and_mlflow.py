@@ -24,6 +24,8 @@ from tests.resume.processes import (
 from tests.resume.processes import start_training as start
 from ticket_triage.tracking.ending import END_TAG
 
+pytestmark = pytest.mark.trains  # trains models: left out of make test-fast
+
 EPOCHS, BATCH, LOG_EVERY = 3, 16, 4
 
 

@@ -19,6 +19,8 @@ from ticket_triage.tracking.runs import TrackedRun
 from ticket_triage.tracking.store import TrackingUnavailable
 from ticket_triage.training.run import train
 
+pytestmark = pytest.mark.trains  # trains models: left out of make test-fast
+
 LOOP_MODES = ("fit", "eager", "graph", "train_step")
 ARTIFACTS = ROOT / "test-artifacts"
 

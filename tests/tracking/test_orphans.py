@@ -16,6 +16,8 @@ from ticket_triage.tracking.orphans import REASON, end_orphaned_runs
 from ticket_triage.tracking.runs import TrackedRun, open_experiment
 from ticket_triage.training.run import train
 
+pytestmark = pytest.mark.trains  # trains models: left out of make test-fast
+
 
 def dead_pid():
     process = subprocess.Popen([sys.executable, "-c", "pass"])

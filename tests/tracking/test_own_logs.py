@@ -10,6 +10,8 @@ from ticket_triage.errors import ConfigError
 from ticket_triage.tracking.runs import TrackedRun
 from ticket_triage.training.run import train
 
+pytestmark = pytest.mark.trains  # trains models: left out of make test-fast
+
 
 def logged(client, run_id, folder):
     """Artifact paths under ``folder``, relative to it."""

@@ -11,6 +11,8 @@ from ticket_triage.tracking.ending import END_TAG
 from ticket_triage.tracking.runs import TrackedRun
 from ticket_triage.training.run import train
 
+pytestmark = pytest.mark.trains  # trains models: left out of make test-fast
+
 
 @pytest.mark.parametrize(
     ("loop", "error", "status", "reason"),

@@ -16,6 +16,8 @@ from ticket_triage.evaluation.report import evaluate
 from ticket_triage.features.extract import extract_features
 from ticket_triage.training.run import train
 
+pytestmark = pytest.mark.trains  # trains models: left out of make test-fast
+
 
 def run_stages(root, language):
     """The four stages on 1,500 synthetic tickets in ``language``; the stage configs' paths."""

@@ -11,6 +11,8 @@ import pytest
 
 from ticket_triage.training.run import train
 
+pytestmark = pytest.mark.trains  # trains models: left out of make test-fast
+
 LOOP_MODES = ("fit", "eager", "graph", "train_step")
 
 

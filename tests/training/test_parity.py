@@ -11,6 +11,8 @@ from ticket_triage.models.spec import TicketSpec
 from ticket_triage.objectives import Objectives, make_optimizer
 from ticket_triage.training.run import seed_everything
 
+pytestmark = pytest.mark.trains  # trains models: left out of make test-fast
+
 
 def train_once(cfg, loop, variant="trackers", class_weight="none", loss_weights=None):
     seed_everything(cfg.seed, deterministic=True)

@@ -18,6 +18,8 @@ from ticket_triage.loops.execution import fit_steps_per_execution
 from ticket_triage.models.spec import TicketSpec, choose_sparse
 from ticket_triage.training.run import train
 
+pytestmark = pytest.mark.trains  # trains models: left out of make test-fast
+
 
 def run(train_config, tmp_path, loop, steps, *overrides):
     cfg = train_config(

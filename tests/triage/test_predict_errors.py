@@ -4,6 +4,8 @@ import pytest
 
 from tests.test_config_errors import run_stage
 
+pytestmark = pytest.mark.trains  # trains models: left out of make test-fast
+
 
 @pytest.mark.parametrize(
     ("overrides", "message"),
