@@ -17,6 +17,8 @@ import pytest
 from tests.conftest import ROOT, compose_config
 from tests.triage.exports import BAD_ROW_PLACES, BAD_ROWS, write_export_with_bad_rows
 
+pytestmark = pytest.mark.trains  # trains models: left out of make test-fast
+
 MODELS = ("functional", "subclassed", "mixed", "sequential")
 LOOPS = ("fit", "eager", "graph", "train_step")
 
@@ -151,8 +153,6 @@ import sys
 import keras
 import numpy as np
 import ticket_triage.models
-
-pytestmark = pytest.mark.trains  # trains models: left out of make test-fast
 
 model = keras.saving.load_model(sys.argv[1], safe_mode=True)
 best = keras.saving.load_model(sys.argv[1].replace("serving", "best"), safe_mode=True)

@@ -209,7 +209,7 @@ def priority_only(tmp_path_factory):
 
 def test_stages_follow_data_without_departments_or_difficulty(priority_only, caplog):
     metrics = evaluate(stage_config("evaluate", priority_only))
-    assert set(metrics) == {"test_tickets", "priority", "linear_baseline"}
+    assert set(metrics) == {"verdict", "test_tickets", "priority", "linear_baseline"}
     assert set(metrics["linear_baseline"]) == {"priority"}
     with caplog.at_level("INFO"):
         report = extract_features(stage_config("extract_features", priority_only))
@@ -237,7 +237,7 @@ def test_sequential_model_through_evaluate_and_extract(prepared_dir, tmp_path):
         )
     )
     metrics = evaluate(stage_config("evaluate", paths))
-    assert set(metrics) == {"test_tickets", "department", "linear_baseline"}
+    assert set(metrics) == {"verdict", "test_tickets", "department", "linear_baseline"}
     assert set(metrics["linear_baseline"]) == {"department"}  # the model's heads only
     report = extract_features(stage_config("extract_features", paths, "difficulty.epochs=1"))
     assert report["dimension"] == 8 and report["difficulty"]["test_accuracy"] > 0
@@ -304,7 +304,7 @@ def test_predict_raises_data_errors_as_themselves_and_loses_no_row(priority_only
             )
         )
 
-    with pytest.raises(DataError, match=r"data\.columns\.title = 'Subject' is not a column"):
+    with pytest.raises(DataError, match=r"data\.columns\.title = 'Subject': not a column"):
         predict(root / "export.parquet", "data.columns.title=Subject")
     capped = predict(root / "export.parquet", "data.num_tickets=100")
     assert (capped["rows_in"], capped["rows_predicted"]) == (100, 100)
