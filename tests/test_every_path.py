@@ -55,14 +55,25 @@ def train_evaluate(root, prepared_dir, *overrides):
     return paths, evaluate(compose_config("evaluate", paths))
 
 
-@pytest.mark.parametrize("sparse", ["false", "true"])  # trainer.sparse_inputs: both input paths
-@pytest.mark.parametrize("model", MODELS)
-def test_each_model_goes_through_every_stage_and_serves(tmp_path, prepared_dir, model, sparse):
+PATHS = [  # model x trainer.sparse_inputs (both input paths), and model.wide where it exists
+    *((model, sparse, 0) for model in MODELS for sparse in ("false", "true")),
+    *((model, "true", 8) for model in MODELS if model != "sequential"),
+]
+
+
+@pytest.mark.parametrize("model, sparse, wide", PATHS)
+def test_each_model_goes_through_every_stage_and_serves(
+    tmp_path, prepared_dir, model, sparse, wide
+):
     from ticket_triage.features.extract import extract_features
     from ticket_triage.models.spec import TrainedModelInfo
 
     paths, metrics = train_evaluate(
-        tmp_path, prepared_dir, f"model={model}", f"trainer.sparse_inputs={sparse}"
+        tmp_path,
+        prepared_dir,
+        f"model={model}",
+        f"trainer.sparse_inputs={sparse}",
+        *([f"model.wide={wide}"] if wide else []),
     )
     assert TrainedModelInfo.load(tmp_path / "models").sparse_inputs == (sparse == "true")
     assert 0.0 <= metrics["department"]["accuracy"] <= 1.0

@@ -47,3 +47,58 @@ class RootMeanSquaredError(keras.metrics.Metric):
     def reset_state(self):
         self.squared_error_sum.assign(0.0)
         self.total_weight.assign(0.0)
+
+
+@keras.saving.register_keras_serializable(package="ticket_triage")
+class MacroF1Score(keras.metrics.Metric):
+    """Macro-averaged F1 of integer class labels against predicted probabilities, over every
+    batch since the last reset: the score the evaluation report leads with for the department.
+
+    Accuracy rewards a model that always names the largest department; macro-F1 weighs every
+    department alike, so checkpoint selection and early stopping on it (``monitor: auto``) keep
+    the epoch that serves the small departments too. It accumulates a confusion matrix (a sum:
+    under a ``tf.distribute`` strategy the replicas' matrices add up), and averages F1 over the
+    classes that occur among the labels or the predictions, as scikit-learn's
+    ``f1_score(average="macro")`` over the labels present. Sample weights are ignored.
+
+    Args:
+        num_classes: the number of classes.
+        name: the metric's name in logs (``department_macro_f1`` once attached to the head).
+
+    Example:
+        >>> import numpy as np
+        >>> f1 = MacroF1Score(3)
+        >>> f1.update_state(np.array([0, 0, 1, 2]), np.eye(3)[[0, 1, 1, 2]])
+        >>> round(float(f1.result()), 4)  # F1: 2/3, 2/3, 1
+        0.7778
+    """
+
+    def __init__(self, num_classes, name="macro_f1", **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.num_classes = int(num_classes)
+        self.confusion = self.add_weight(
+            name="confusion", shape=(self.num_classes, self.num_classes), initializer="zeros"
+        )
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        del sample_weight  # counts: every ticket is one ticket
+        labels = ops.reshape(ops.cast(y_true, "int32"), (-1,))
+        predicted = ops.argmax(ops.reshape(y_pred, (-1, self.num_classes)), axis=-1)
+        cells = labels * self.num_classes + ops.cast(predicted, "int32")
+        counts = ops.bincount(cells, minlength=self.num_classes * self.num_classes)
+        counts = ops.reshape(ops.cast(counts, self.dtype), (self.num_classes, self.num_classes))
+        self.confusion.assign_add(counts)
+
+    def result(self):
+        true_positives = ops.diagonal(self.confusion)
+        actual = ops.sum(self.confusion, axis=1)
+        predicted = ops.sum(self.confusion, axis=0)
+        f1 = ops.divide_no_nan(2 * true_positives, actual + predicted)
+        present = ops.cast((actual + predicted) > 0, self.dtype)
+        return ops.divide_no_nan(ops.sum(f1 * present), ops.sum(present))
+
+    def reset_state(self):
+        self.confusion.assign(ops.zeros_like(self.confusion))
+
+    def get_config(self):
+        return {**super().get_config(), "num_classes": self.num_classes}

@@ -20,7 +20,7 @@ from keras import ops
 from ticket_triage.data.schema import HEAD_DEPARTMENT as DEPARTMENT
 from ticket_triage.data.schema import HEAD_PRIORITY as PRIORITY
 from ticket_triage.errors import unknown_choice
-from ticket_triage.metrics import RootMeanSquaredError
+from ticket_triage.metrics import MacroF1Score, RootMeanSquaredError
 from ticket_triage.optimizers.sparse_rmsprop import SparseRMSprop
 from ticket_triage.optimizers.summed_adam import SummedAdam
 
@@ -47,12 +47,15 @@ class Objectives:
             Metric names carry the head's name only when there are several heads, as in
             ``fit`` (a priority-only model logs ``val_rmse``, not ``val_priority_rmse``).
         loss_weights: head -> weight of its loss in the total (missing heads weigh 1).
+        num_departments: the department classes: with it, the department head also reports
+            macro-F1 (``MacroF1Score``), the score the report leads with.
     """
 
-    def __init__(self, heads, named_outputs=True, loss_weights=None):
+    def __init__(self, heads, named_outputs=True, loss_weights=None, num_departments=None):
         self.heads = list(heads)
         self.named_outputs = named_outputs
         self.loss_weights = {head: float((loss_weights or {}).get(head, 1.0)) for head in heads}
+        self.num_departments = num_departments
 
     def losses(self):
         """Head -> loss: MSE for the priority score, cross-entropy over department ids."""
@@ -63,15 +66,36 @@ class Objectives:
         return {head: table[head]() for head in self.heads}
 
     def metrics(self):
-        """Head -> metrics: the custom RMSE and MAE for priority, accuracy for department."""
+        """Head -> metrics: the custom RMSE and MAE for priority; accuracy, and the custom
+        macro-F1 when the number of departments is known, for department."""
         table = {
             PRIORITY: lambda: [
                 RootMeanSquaredError(name="rmse"),
                 keras.metrics.MeanAbsoluteError(name="mae"),
             ],
-            DEPARTMENT: lambda: [keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
+            DEPARTMENT: lambda: [
+                keras.metrics.SparseCategoricalAccuracy(name="accuracy"),
+                *([MacroF1Score(self.num_departments)] if self.num_departments else []),
+            ],
         }
         return {head: table[head]() for head in self.heads}
+
+    def headline_monitor(self):
+        """``(log name, mode)`` of the validation score the evaluation report leads with:
+        department macro-F1 (higher is better) where there is a department head and its
+        classes are known, else priority RMSE (lower is better). ``monitor: auto`` uses it.
+
+        Example:
+            >>> Objectives(["priority", "department"], num_departments=4).headline_monitor()
+            ('val_department_macro_f1', 'max')
+            >>> Objectives(["priority"]).headline_monitor()
+            ('val_rmse', 'min')
+        """
+        if DEPARTMENT in self.heads and self.num_departments:
+            return f"val_{self.log_name(DEPARTMENT, 'macro_f1')}", "max"
+        if PRIORITY in self.heads:
+            return f"val_{self.log_name(PRIORITY, 'rmse')}", "min"
+        return "val_loss", "min"
 
     def compile_args(self):
         """``loss=`` and ``metrics=`` for ``Model.compile``, in the model's output structure."""

@@ -1,8 +1,9 @@
-"""The chapter's custom RMSE metric against Keras's own."""
+"""The chapter's custom metrics: RMSE against Keras's own, macro-F1 against scikit-learn's."""
 
 import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from ticket_triage.metrics import RootMeanSquaredError
 
@@ -47,3 +48,24 @@ def test_serializes_with_its_name():
     metric = RootMeanSquaredError(name="priority_rmse")
     clone = RootMeanSquaredError.from_config(metric.get_config())
     assert clone.name == "priority_rmse"
+
+
+@pytest.mark.parametrize("compiled", [False, True])
+def test_macro_f1_agrees_with_scikit_learn_over_batches(compiled):
+    from sklearn.metrics import f1_score
+
+    from ticket_triage.metrics import MacroF1Score
+
+    rng = np.random.default_rng(0)
+    labels = rng.choice(5, size=300, p=[0.6, 0.2, 0.1, 0.1, 0.0])  # class 4 never occurs
+    probabilities = rng.dirichlet(np.ones(5), size=300).astype("float32")
+    metric = MacroF1Score(5)
+    update = tf.function(metric.update_state) if compiled else metric.update_state
+    for start in range(0, 300, 64):
+        update(labels[start : start + 64], probabilities[start : start + 64])
+    predicted = probabilities.argmax(axis=1)
+    present = sorted(set(labels) | set(predicted))
+    expected = f1_score(labels, predicted, labels=present, average="macro", zero_division=0)
+    assert float(metric.result()) == pytest.approx(expected, abs=1e-6)
+    metric.reset_state()
+    assert float(metric.result()) == 0.0

@@ -130,3 +130,31 @@ def test_feature_extraction_shares_the_trained_weights(models, api):
     changed = keras.ops.convert_to_numpy(extractor(inputs, training=False))
     trunk_kernel.assign(trunk_kernel.numpy() / 2.0)
     assert not np.allclose(changed, vectors)
+
+
+def test_the_wide_path_is_the_same_in_every_graph_api_and_survives_a_save(tmp_path):
+    """model.wide: the same weights in the same order in the three graph APIs, the same outputs
+    from the same weights, and a saved model that loads with safe_mode and answers the same."""
+    from ticket_triage.errors import ConfigError
+
+    keras.utils.set_random_seed(0)
+    wide = {api: BUILDERS[api](SPEC, **TRUNK, wide=6) for api in GRAPH_APIS}
+    shapes = {api: [tuple(w.shape) for w in wide[api].weights] for api in GRAPH_APIS}
+    assert shapes["functional"] == shapes["subclassed"] == shapes["mixed"]
+    assert (sum(SPEC.input_dims.values()), 6) in shapes["functional"]  # the wide kernel
+    inputs = batch()
+    for api in ("subclassed", "mixed"):
+        wide[api].set_weights(wide["functional"].get_weights())
+    reference = numpy_outputs(wide["functional"](inputs, training=False))
+    for api in GRAPH_APIS:
+        np.testing.assert_allclose(
+            numpy_outputs(wide[api](inputs))[DEPARTMENT], reference[DEPARTMENT], atol=1e-5
+        )
+        path = tmp_path / f"{api}.keras"
+        wide[api].save(path)
+        loaded = keras.saving.load_model(path, safe_mode=True)
+        np.testing.assert_allclose(
+            numpy_outputs(loaded(inputs))[PRIORITY], reference[PRIORITY], atol=1e-5
+        )
+    with pytest.raises(ConfigError, match="no wide path"):
+        BUILDERS["sequential"](SPEC, width=8, wide=6)

@@ -8,9 +8,10 @@ BAD_ROWS = {  # position among the records -> a raw CSV line, and the reason it 
     5: (b"X-fields,a,b,c,d,e,f", "malformed CSV record"),
     9: (b"X-bytes,Caf\xff au lait,Charged twice,,billing", "undecodable bytes"),
 }
-# Where the rejects say they are: the record number among parsed records, or the file's line
-# (header = line 1) for a record that could not be parsed.
-BAD_ROW_PLACES = {"X-empty": ("row", 3), "X-bytes": ("row", 9), "X-fields": ("line", 7)}
+# Where the rejects say they are: the record's position in the file (the unparsable record on
+# line 7 counts, so X-bytes, the ninth record parsed, is row 10), or the file's line (header =
+# line 1) for a record that could not be parsed.
+BAD_ROW_PLACES = {"X-empty": ("row", 3), "X-bytes": ("row", 10), "X-fields": ("line", 7)}
 
 
 def write_export_with_bad_rows(path, tickets):

@@ -22,7 +22,9 @@ from ticket_triage.callbacks.throughput import Throughput
 from ticket_triage.errors import ConfigError
 
 
-def build_callbacks(cfg, models_dir, batch_size, num_samples, resuming=False):
+def build_callbacks(
+    cfg, models_dir, batch_size, num_samples, resuming=False, headline=("val_loss", "min")
+):
     """The enabled callbacks, writing under ``models_dir``.
 
     Args:
@@ -31,6 +33,8 @@ def build_callbacks(cfg, models_dir, batch_size, num_samples, resuming=False):
         batch_size: training batch size (LossHistory needs it).
         num_samples: training samples per epoch (LossHistory and Throughput need it).
         resuming: a resumed run keeps the log folders of the run it continues.
+        headline: ``(monitor, mode)`` that ``monitor: auto`` stands for
+            (``Objectives.headline_monitor``).
     """
     out = Path(models_dir)
 
@@ -42,17 +46,15 @@ def build_callbacks(cfg, models_dir, batch_size, num_samples, resuming=False):
         callbacks.append(
             keras.callbacks.ModelCheckpoint(
                 str(out / cfg.checkpoint.filename),
-                monitor=cfg.checkpoint.monitor,
+                **monitoring(cfg.checkpoint, headline),
                 save_best_only=True,
-                mode=cfg.checkpoint.mode,
             )
         )
     if cfg.early_stopping.enabled:
         callbacks.append(
             keras.callbacks.EarlyStopping(
-                monitor=cfg.early_stopping.monitor,
+                **monitoring(cfg.early_stopping, headline),
                 patience=cfg.early_stopping.patience,
-                mode=cfg.early_stopping.mode,
                 min_delta=cfg.early_stopping.min_delta,
                 restore_best_weights=cfg.early_stopping.restore_best_weights,
             )
@@ -60,11 +62,10 @@ def build_callbacks(cfg, models_dir, batch_size, num_samples, resuming=False):
     if cfg.reduce_lr.enabled:
         callbacks.append(
             keras.callbacks.ReduceLROnPlateau(
-                monitor=cfg.reduce_lr.monitor,
+                **monitoring(cfg.reduce_lr, headline),
                 factor=cfg.reduce_lr.factor,
                 patience=cfg.reduce_lr.patience,
                 min_lr=cfg.reduce_lr.min_lr,
-                mode=cfg.reduce_lr.mode,
                 min_delta=cfg.reduce_lr.min_delta,
             )
         )
@@ -84,6 +85,18 @@ def build_callbacks(cfg, models_dir, batch_size, num_samples, resuming=False):
             LossHistory(logs_folder(cfg.loss_history.dirname), batch_size, num_samples)
         )
     return callbacks
+
+
+def monitoring(section, headline):
+    """``monitor=`` and ``mode=`` of a callback's config section; ``auto`` is ``headline``.
+
+    Example:
+        >>> monitoring({"monitor": "auto", "mode": "auto"}, ("val_department_macro_f1", "max"))
+        {'monitor': 'val_department_macro_f1', 'mode': 'max'}
+    """
+    if section["monitor"] == "auto":
+        return dict(zip(("monitor", "mode"), headline, strict=True))
+    return {"monitor": section["monitor"], "mode": section["mode"]}
 
 
 def fresh_folder(models_dir, dirname):

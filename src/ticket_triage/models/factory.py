@@ -33,4 +33,5 @@ def build_model(model_cfg, spec, sparse=False):
         dropout=model_cfg.get("dropout", 0.0),
         batch_norm=model_cfg.get("batch_norm", False),
         sparse=sparse,
+        wide=model_cfg.get("wide", 0),
     )

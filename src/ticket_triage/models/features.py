@@ -52,14 +52,8 @@ def _trace(model):
         inputs = {
             name: keras.Input(shape=(dim,), name=name) for name, dim in model.input_dims.items()
         }
-        features = model.encode(inputs, training=False)
-        x = model.head_dropout(features)
-        heads = {}
-        if model.department_classifier is not None:
-            heads[model.department_classifier.name] = model.department_classifier(x)
-        if model.priority_scorer is not None:
-            heads[model.priority_scorer.name] = model.priority_scorer(x)
-        return inputs, features, heads
+        features, x = model.encode_for_heads(inputs, training=False)
+        return inputs, features, model.heads(x)
     if isinstance(model, keras.Sequential):
         return _trace_sequential(model)
     return model.input, model.get_layer(FEATURES).output, dict(model.output)

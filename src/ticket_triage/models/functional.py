@@ -26,6 +26,7 @@ def build_functional_model(
     dropout=0.0,
     batch_norm=False,
     sparse=False,
+    wide=0,
     name="functional_ticket_model",
 ):
     """Build the multi-input, multi-output ticket model.
@@ -34,12 +35,13 @@ def build_functional_model(
         spec: a ``TicketSpec``: input widths and which heads exist.
         width, depth, dropout, batch_norm: the trunk (see ``trunk.trunk_layers``).
         sparse: declare the inputs sparse (``tf.SparseTensor`` multi-hot batches).
+        wide: units of the wide (linear) path beside the trunk (``trunk.wide_layer``); 0: none.
         name: the model's name.
 
     Returns:
         A ``keras.Model`` mapping ``{input name: multi-hot}`` to ``{head name: prediction}``.
     """
-    inputs, x = trunk.functional_features(spec, width, depth, dropout, batch_norm, sparse)
+    inputs, x = trunk.functional_features(spec, width, depth, dropout, batch_norm, sparse, wide)
     outputs = {}
     if spec.priority:
         outputs[PRIORITY] = layers.Dense(1, activation="sigmoid", name=PRIORITY)(x)

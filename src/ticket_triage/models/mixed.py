@@ -59,15 +59,15 @@ class PriorityScorer(keras.Model):
         return {**super().get_config(), "feature_dim": self.feature_dim}
 
 
-def build_mixed_model(spec, width=64, depth=1, dropout=0.0, batch_norm=False, sparse=False):
+def build_mixed_model(spec, width=64, depth=1, dropout=0.0, batch_norm=False, sparse=False, wide=0):
     """Build the functional ticket graph with the two subclassed heads above.
 
     Args: as for ``functional.build_functional_model``.
     """
-    inputs, x = trunk.functional_features(spec, width, depth, dropout, batch_norm, sparse)
+    inputs, x = trunk.functional_features(spec, width, depth, dropout, batch_norm, sparse, wide)
     outputs = {}
     if spec.priority:
-        outputs[PRIORITY] = PriorityScorer(width, name=PRIORITY)(x)
+        outputs[PRIORITY] = PriorityScorer(width + wide, name=PRIORITY)(x)
     if spec.num_departments:
         outputs[DEPARTMENT] = Classifier(spec.num_departments, name=DEPARTMENT)(x)
     return keras.Model(inputs=inputs, outputs=outputs, name="mixed_ticket_model")

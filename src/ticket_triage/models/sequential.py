@@ -21,12 +21,20 @@ from ticket_triage.models.token_dense import TokenDense
 MERGED = "merged"  # the single input: title, body and tags multi-hots side by side
 
 
-def build_sequential_model(spec, width=64, depth=1, dropout=0.0, batch_norm=False, sparse=False):
+def build_sequential_model(
+    spec, width=64, depth=1, dropout=0.0, batch_norm=False, sparse=False, wide=0
+):
     """Build ``merged multi-hot -> Dense(width, relu) x depth -> Dense(departments, softmax)``.
 
     Only ``width`` and ``depth`` apply; the other trunk options are accepted for a uniform call.
+    A wide path would be a second branch, which a Sequential stack cannot hold.
     """
     del dropout, batch_norm
+    if wide:
+        raise ConfigError(
+            f"model.wide = {wide}: model=sequential is one stack and has no wide path; "
+            "use model=functional, or model.wide=0"
+        )
     if not spec.num_departments:
         raise ConfigError(
             "model=sequential predicts the department, and this data has none; use model=functional"

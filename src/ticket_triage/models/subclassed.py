@@ -31,6 +31,7 @@ class CustomerTicketModel(keras.Model):
         input_dims: input name -> multi-hot width (order matters: it is the concatenation order).
         priority: whether to have a priority head.
         width, depth, dropout, batch_norm: the trunk (see ``trunk.trunk_layers``).
+        wide: units of the wide (linear) path beside the trunk (``trunk.wide_layer``); 0: none.
         **kwargs: passed to ``keras.Model`` (``name``).
     """
 
@@ -43,6 +44,7 @@ class CustomerTicketModel(keras.Model):
         depth=1,
         dropout=0.0,
         batch_norm=False,
+        wide=0,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -50,10 +52,13 @@ class CustomerTicketModel(keras.Model):
         self.input_dims = dict(input_dims)
         self.priority = priority
         self.width, self.depth, self.dropout, self.batch_norm = width, depth, dropout, batch_norm
+        self.wide = wide
 
         self.concat_layer = TokenConcatenate(name="merged_inputs")
         self.trunk = trunk.trunk_layers(width, depth, dropout, batch_norm)
         self.head_dropout = trunk.head_dropout(dropout)
+        self.wide_layer = trunk.wide_layer(wide) if wide else None
+        self.head_inputs = trunk.head_inputs() if wide else None
         # Heads in the order Keras sorts the functional model's dict outputs (alphabetical), so
         # that both models list their weights identically.
         self.department_classifier = (
@@ -67,16 +72,28 @@ class CustomerTicketModel(keras.Model):
 
     def encode(self, inputs, training=None):
         """The ``features`` vector of a batch: what feature extraction reuses."""
-        merged = self.concat_layer([inputs[name] for name in self.input_dims])
-        return trunk.apply(self.trunk, merged, training=training)
+        return trunk.apply(self.trunk, self._merge(inputs), training=training)
 
     def call(self, inputs, training=None):
-        features = self.head_dropout(self.encode(inputs, training), training=training)
+        return self.heads(self.encode_for_heads(inputs, training)[1])
+
+    def encode_for_heads(self, inputs, training=None):
+        """``(features, head inputs)``: the trunk's ``features`` and what the heads read (the
+        features after head dropout, beside the wide path if there is one)."""
+        merged = self._merge(inputs)
+        features = trunk.apply(self.trunk, merged, training=training)
+        x = self.head_dropout(features, training=training)
+        if self.wide_layer is not None:
+            x = self.head_inputs([x, self.wide_layer(merged)])
+        return features, x
+
+    def heads(self, x):
+        """Head name -> prediction from the head inputs ``x``."""
         outputs = {}
         if self.priority_scorer is not None:
-            outputs[PRIORITY] = self.priority_scorer(features)
+            outputs[PRIORITY] = self.priority_scorer(x)
         if self.department_classifier is not None:
-            outputs[DEPARTMENT] = self.department_classifier(features)
+            outputs[DEPARTMENT] = self.department_classifier(x)
         return outputs
 
     def get_config(self):
@@ -89,11 +106,17 @@ class CustomerTicketModel(keras.Model):
             depth=self.depth,
             dropout=self.dropout,
             batch_norm=self.batch_norm,
+            wide=self.wide,
         )
         return config
 
+    def _merge(self, inputs):
+        return self.concat_layer([inputs[name] for name in self.input_dims])
 
-def build_subclassed_model(spec, width=64, depth=1, dropout=0.0, batch_norm=False, sparse=False):
+
+def build_subclassed_model(
+    spec, width=64, depth=1, dropout=0.0, batch_norm=False, sparse=False, wide=0
+):
     """Create and build a ``CustomerTicketModel`` for ``spec`` (``sparse`` needs no declaration)."""
     del sparse  # a subclassed model takes whatever tensors it is called with
     model = CustomerTicketModel(
@@ -104,6 +127,7 @@ def build_subclassed_model(spec, width=64, depth=1, dropout=0.0, batch_norm=Fals
         depth=depth,
         dropout=dropout,
         batch_norm=batch_norm,
+        wide=wide,
         name="subclassed_ticket_model",
     )
     model({name: np.zeros((1, dim), "float32") for name, dim in spec.input_dims.items()})

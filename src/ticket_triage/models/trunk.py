@@ -51,11 +51,11 @@ def trunk_layers(width=64, depth=1, dropout=0.0, batch_norm=False, prefix="trunk
     return stack
 
 
-def functional_features(spec, width, depth, dropout, batch_norm, sparse):
-    """Named ``keras.Input``s for ``spec``, and the symbolic trunk output the heads attach to.
+def functional_features(spec, width, depth, dropout, batch_norm, sparse, wide=0):
+    """Named ``keras.Input``s for ``spec``, and the symbolic tensor the heads attach to.
 
     Shared by the functional and mixed models: inputs -> Concatenate -> trunk (``features``) ->
-    head dropout.
+    head dropout, beside the wide path (``wide_layer``) when ``wide`` units are asked for.
     """
     inputs = {
         name: keras.Input(shape=(dim,), name=name, sparse=sparse)
@@ -63,7 +63,27 @@ def functional_features(spec, width, depth, dropout, batch_norm, sparse):
     }
     merged = TokenConcatenate(name="merged_inputs")(list(inputs.values()))
     features = apply(trunk_layers(width, depth, dropout, batch_norm), merged)
-    return inputs, head_dropout(dropout)(features)
+    deep = head_dropout(dropout)(features)
+    if not wide:
+        return inputs, deep
+    return inputs, head_inputs()([deep, wide_layer(wide)(merged)])
+
+
+def wide_layer(units):
+    """The wide path: a linear map of the inputs (no activation) that goes straight to the heads.
+
+    Beside the deep trunk, the heads then see the inputs both through the trunk and linearly, so
+    the model holds every linear model over its inputs (a TF-IDF logistic regression for the
+    department, a ridge-like score for priority) once ``units`` is at least the number of
+    outputs; training can fall back on it where the data is too small or too skewed for the
+    trunk (the chapter's multi-input Functional API: two branches joined before the heads).
+    """
+    return TokenDense(units, name="wide")
+
+
+def head_inputs():
+    """Joins the deep features (after head dropout) and the wide path for the heads."""
+    return layers.Concatenate(name="head_inputs")
 
 
 def head_dropout(dropout):

@@ -35,7 +35,7 @@ import pandas as pd
 import tensorflow as tf
 from omegaconf import OmegaConf
 
-from ticket_triage.callbacks.factory import build_callbacks
+from ticket_triage.callbacks.factory import build_callbacks, monitoring
 from ticket_triage.callbacks.throughput import Throughput
 from ticket_triage.config import per_job_paths
 from ticket_triage.data import schema
@@ -92,7 +92,10 @@ def train(cfg):
             optimizer = make_optimizer(cfg.optimizer)
             optimizer.build(model.trainable_variables)  # in scope, before any step: keras#23085
         objectives = Objectives(
-            built.heads, named_outputs=not built.sequential, loss_weights=cfg.trainer.loss_weights
+            built.heads,
+            named_outputs=not built.sequential,
+            loss_weights=cfg.trainer.loss_weights,
+            num_departments=built.spec.num_departments,
         )
         check_optimized_metric(cfg.get("optimized_metric"), objectives)
         inspect_model(model, models_dir / "inspection")
@@ -103,6 +106,7 @@ def train(cfg):
             cfg.trainer.batch_size,
             data.size("train"),
             resuming=plan.backup is not None,
+            headline=objectives.headline_monitor(),
         )
         checkpoint = cfg.callbacks.checkpoint
         best = models_dir / checkpoint.filename if checkpoint.enabled else None
@@ -133,6 +137,7 @@ def train(cfg):
             )
         summary = summarize(
             history,
+            monitoring(cfg.callbacks.checkpoint, objectives.headline_monitor()),
             next(c for c in callbacks if isinstance(c, Throughput)),
             time.perf_counter() - started,
             cfg,
@@ -211,14 +216,14 @@ def seed_everything(seed, deterministic):
         tf.config.experimental.enable_op_determinism()
 
 
-def summarize(history, throughput, seconds, cfg):
-    """Final-epoch and best-epoch (by the checkpoint's monitor) metrics, and throughput."""
+def summarize(history, monitored, throughput, seconds, cfg):
+    """Final-epoch and best-epoch (by the checkpoint's ``monitored`` metric and mode) metrics,
+    and throughput."""
     epochs = history.history
-    monitor = cfg.callbacks.checkpoint.monitor
-    values = epochs.get(monitor) or epochs["loss"]
+    values = epochs.get(monitored["monitor"]) or epochs["loss"]
     best = (
         min(range(len(values)), key=values.__getitem__)
-        if cfg.callbacks.checkpoint.mode != "max"
+        if monitored["mode"] != "max"
         else max(range(len(values)), key=values.__getitem__)
     )
     return {
@@ -226,6 +231,7 @@ def summarize(history, throughput, seconds, cfg):
         "model": cfg.model.name,
         "epochs_run": len(values),
         "best_epoch": best + 1,
+        "monitor": monitored["monitor"],
         "best": {name: float(series[best]) for name, series in epochs.items()},
         "final": {name: float(series[-1]) for name, series in epochs.items()},
         "seconds": round(seconds, 2),
