@@ -121,3 +121,13 @@ def test_a_repeated_ticket_id_with_other_text_is_reported_and_kept_once(prepare_
     assert sorted(repeated["ticket_id"]) == list(range(10))
     ids = pd.concat(pd.read_parquet(prepared / f"{s}.parquet") for s in ("train", "val", "test"))
     assert not ids["ticket_id"].duplicated().any()  # one id, one ticket, one split
+
+
+def test_a_megabyte_of_text_is_read_up_to_the_cap_and_reported(prepare_config, tmp_path):
+    path = export(tmp_path)
+    frame = pd.read_csv(path)
+    frame.loc[5, "description"] = " ".join(["stacktrace"] * 150_000)  # a pasted log, ~1.6 MB
+    frame.to_csv(path, index=False)
+    report = prepare(prepare_config, path, LEVELS, "vocab.max_tokens_per_text=500")
+    assert report["texts_cut"] == {"title": 0, "body": 1}
+    assert report["max_tokens_per_text"] == 500

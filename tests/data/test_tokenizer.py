@@ -154,3 +154,14 @@ def test_word_bigrams_never_pair_a_cjk_token():
     ):
         pairs = [token for row in tokens for token in row if " " in token]
         assert sorted(pairs) == ["jams again", "printer jams", "server down"]
+
+
+@pytest.mark.parametrize("ngrams", [1, 2])
+def test_a_token_cap_keeps_the_first_tokens_alike_in_pyarrow_and_tensorflow(ngrams):
+    texts = ["one two three four five", "short", "VPN 无法连接 ok"]
+    capped = tokenize(texts, "auto", ngrams, max_tokens=3).to_pylist()
+    assert capped[0][:3] == ["one", "two", "three"] and "four" not in capped[0]
+    assert capped[1] == ["short"]
+    in_tensorflow = tf_tokenize(tf.constant(texts), "auto", ngrams, max_tokens=3).to_list()
+    assert [[t.decode() for t in row] for row in in_tensorflow] == capped
+    assert tokenizer.count_cut(texts, "auto", max_tokens=3) == 2

@@ -86,6 +86,7 @@ class TicketData:
             merge=merge_inputs,
             tokenizer=tokenizer.load_mode(prepared),
             ngrams=tokenizer.load_ngrams(prepared),
+            max_tokens=tokenizer.load_max_tokens(prepared),
             idf_weights=load_idf_weights(prepared),
         )
         labels = {

@@ -70,7 +70,14 @@ def _prepare_into(cfg, out, final):
     for column, weights in weigh_tokens(splits["train"], vocabularies, cfg).items():
         vocab.save_weights(weights, out / schema.IDF_FILES[column])
     # train and serving tokenize the same way
-    tokenizer.save_mode(cfg.data.tokenizer, out, cfg.vocab.ngrams, cfg.vocab.output_mode)
+    tokenizer.save_mode(
+        cfg.data.tokenizer,
+        out,
+        cfg.vocab.ngrams,
+        cfg.vocab.output_mode,
+        cfg.vocab.max_tokens_per_text,
+    )
+    cut = texts_cut(tickets, cfg)
     _write_csv(rejects, out / "rejects.csv")
     _write_csv(duplicates, out / "duplicates.csv")
 
@@ -91,6 +98,8 @@ def _prepare_into(cfg, out, final):
         "ngrams": cfg.vocab.ngrams,
         "output_mode": cfg.vocab.output_mode,
         "vocabulary_sizes": {column: len(tokens) for column, tokens in vocabularies.items()},
+        "max_tokens_per_text": cfg.vocab.max_tokens_per_text,
+        "texts_cut": cut,  # texts longer than that: the model reads their first tokens
     }
     (out / "report.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     # Timings go to the log only: report.json is a DVC output and must hash the same on a rerun.
@@ -195,7 +204,12 @@ def build_vocabularies(train, settings, tokenizer_mode="auto"):
     tokenizer.check_output_mode(settings.output_mode)  # before any file is written
     vocabularies = {
         column: vocab.build_vocabulary(
-            train[column], limit - reserved, settings.min_count, tokenizer_mode, ngrams
+            train[column],
+            limit - reserved,
+            settings.min_count,
+            tokenizer_mode,
+            ngrams,
+            settings.max_tokens_per_text,
         )
         for column, limit in limits.items()
     }
@@ -211,13 +225,34 @@ def build_vocabularies(train, settings, tokenizer_mode="auto"):
     return vocabularies
 
 
+def texts_cut(tickets, cfg):
+    """Title and body -> how many texts ``vocab.max_tokens_per_text`` cuts (a warning if any)."""
+    cut = {
+        column: tokenizer.count_cut(
+            tickets[column], cfg.data.tokenizer, cfg.vocab.max_tokens_per_text
+        )
+        for column in (schema.TITLE, schema.BODY)
+    }
+    if any(cut.values()):
+        log.warning(
+            "texts longer than vocab.max_tokens_per_text=%s tokens, read up to it: %s",
+            cfg.vocab.max_tokens_per_text,
+            cut,
+        )
+    return cut
+
+
 def weigh_tokens(train, vocabularies, cfg):
     """Title and body idf weights for ``vocab.output_mode=tf_idf`` (none for ``multi_hot``)."""
     if tokenizer.check_output_mode(cfg.vocab.output_mode) != "tf_idf":
         return {}
     return {
         column: vocab.idf_weights(
-            train[column], vocabularies[column], cfg.data.tokenizer, cfg.vocab.ngrams
+            train[column],
+            vocabularies[column],
+            cfg.data.tokenizer,
+            cfg.vocab.ngrams,
+            cfg.vocab.max_tokens_per_text,
         )
         for column in schema.IDF_FILES
     }

@@ -121,13 +121,15 @@ def check_ngrams(ngrams):
     return ngrams
 
 
-def tokenize(texts, mode="auto", ngrams=1):
+def tokenize(texts, mode="auto", ngrams=1, max_tokens=None):
     """Tokens of each text, as a pyarrow ``list<large_string>`` array (fast: no Python loop).
 
     Args:
         texts: strings (a list, Series or pyarrow array; nulls count as empty text).
         mode: ``auto`` or ``whitespace``.
         ngrams: ``2`` appends each text's word bigrams to its tokens.
+        max_tokens: keep each text's first ``max_tokens`` tokens (before bigrams); ``None``:
+            all. One pasted log of a megabyte otherwise costs gigabytes downstream.
     """
     steps = recipe(mode)
     check_ngrams(ngrams)
@@ -136,17 +138,38 @@ def tokenize(texts, mode="auto", ngrams=1):
     if steps.cjk_ngrams:
         text = _cjk_ngrams(text)
     tokens = _split_whitespace(text)
+    if max_tokens:
+        tokens = pc.list_slice(tokens, 0, max_tokens)
     return _with_bigrams(tokens, steps.cjk_ngrams) if ngrams == 2 else tokens
 
 
-def token_lists(texts, mode="auto", ngrams=1):
+def count_cut(texts, mode="auto", max_tokens=None):
+    """How many of ``texts`` have more than ``max_tokens`` tokens (and are cut by ``tokenize``).
+
+    Only texts long enough to hold that many tokens are tokenized again, so this is cheap.
+
+    Example:
+        >>> count_cut(["one two three", "one"], max_tokens=2)
+        1
+    """
+    if not max_tokens:
+        return 0
+    text = pc.fill_null(large_strings(texts), "")
+    long = text.filter(pc.greater_equal(pc.utf8_length(text), max_tokens + 1))
+    if len(long) == 0:
+        return 0
+    lengths = pc.list_value_length(tokenize(long, mode))
+    return int(pc.sum(pc.greater(lengths, max_tokens)).as_py() or 0)
+
+
+def token_lists(texts, mode="auto", ngrams=1, max_tokens=None):
     """Tokens of each text as Python lists: for scikit-learn (a TF-IDF baseline's analyzer).
 
     Example:
         >>> token_lists(["Refund, please!"], "whitespace")
         [['refund', 'please']]
     """
-    return tokenize(texts, mode, ngrams).to_pylist()
+    return tokenize(texts, mode, ngrams, max_tokens).to_pylist()
 
 
 def check_output_mode(output_mode):
@@ -158,12 +181,13 @@ def check_output_mode(output_mode):
     return output_mode
 
 
-def save_mode(mode, prepared_dir, ngrams=1, output_mode="multi_hot"):
-    """Record beside the vocabularies which tokenizer made them (first line), their n-grams and
-    how the model is to see the tokens."""
+def save_mode(mode, prepared_dir, ngrams=1, output_mode="multi_hot", max_tokens=None):
+    """Record beside the vocabularies which tokenizer made them (first line), their n-grams,
+    how the model is to see the tokens and how many tokens of a text it reads."""
     recipe(mode)
     record = (
         f"{mode}\nngrams={check_ngrams(ngrams)}\noutput_mode={check_output_mode(output_mode)}\n"
+        f"max_tokens={int(max_tokens or 0)}\n"
     )
     (Path(prepared_dir) / FILE).write_text(record, encoding="utf-8")
 
@@ -182,6 +206,11 @@ def load_ngrams(prepared_dir):
 def load_output_mode(prepared_dir):
     """``multi_hot`` or ``tf_idf``: how the model sees the tokens (``multi_hot`` if unrecorded)."""
     return check_output_mode(_settings(prepared_dir).get("output_mode", "multi_hot"))
+
+
+def load_max_tokens(prepared_dir):
+    """Tokens read per text (``None``: all, also where unrecorded)."""
+    return int(_settings(prepared_dir).get("max_tokens", 0)) or None
 
 
 def _settings(prepared_dir):

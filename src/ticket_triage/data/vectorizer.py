@@ -55,7 +55,7 @@ def load_vocabularies(prepared_dir):
     }
 
 
-def tf_tokenize(strings, mode="auto", ngrams=1):
+def tf_tokenize(strings, mode="auto", ngrams=1, max_tokens=None):
     """Tokens of each string, as a ``tf.RaggedTensor``: ``tokenizer.tokenize`` in TensorFlow.
 
     Both run the same ``tokenizer.Recipe`` (the same RE2 patterns), so a token the vocabulary
@@ -73,6 +73,8 @@ def tf_tokenize(strings, mode="auto", ngrams=1):
         bigrams = _replace(text, tokenizer.CJK_BIGRAMS)
         text = tf.strings.join([unigrams, bigrams], separator=" ")
     tokens = tf.strings.split(text)
+    if max_tokens:  # each text's first tokens, as prepare read them
+        tokens = tokens[:, :max_tokens]
     if tokenizer.check_ngrams(ngrams) == 1:
         return tokens
     bigrams = tf.strings.ngrams(tokens, ngram_width=2, separator=tokenizer.NGRAM_SEPARATOR)
@@ -101,6 +103,8 @@ class TicketVectorizer(keras.layers.Layer):
         tokenizer: the ``tokenizer`` mode that made the vocabularies; ``whitespace`` (the
             chapter's ``TextVectorization``) is also what layers saved before the choice used.
         ngrams: the longest word n-gram in the title and body vocabularies (1 or 2).
+        max_tokens: tokens read per title or body, its first ones (``None``: all), as
+            ``prepare`` read them (``vocab.max_tokens_per_text``).
         idf_weights: title and body column -> idf weight of each vocabulary token: the text
             vectors are then TF-IDF (float32, all inputs) rather than multi-hot; ``None``:
             multi-hot.
@@ -115,6 +119,7 @@ class TicketVectorizer(keras.layers.Layer):
         tokenizer=tokenizer.LEGACY,
         ngrams=1,
         idf_weights=None,
+        max_tokens=None,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -124,6 +129,7 @@ class TicketVectorizer(keras.layers.Layer):
             if column in (schema.TITLE, schema.BODY, schema.TAGS)
         }
         self.sparse, self.merge, self.tokenizer, self.ngrams = sparse, merge, tokenizer, ngrams
+        self.max_tokens = max_tokens
         self.idf_weights = (
             {column: list(idf_weights[column]) for column in (schema.TITLE, schema.BODY)}
             if idf_weights
@@ -174,7 +180,7 @@ class TicketVectorizer(keras.layers.Layer):
         return tokens
 
     def _text(self, lookup, strings, column):
-        words = tf_tokenize(_flat(strings), self.tokenizer, self.ngrams)
+        words = tf_tokenize(_flat(strings), self.tokenizer, self.ngrams, self.max_tokens)
         if lookup is None:  # no vocabulary: every token is OOV
             return _distinct(tf.zeros_like(words, "int64"), None)
         return _distinct(tf.cast(lookup(words), "int64"), self._idf(column))
@@ -233,6 +239,7 @@ class TicketVectorizer(keras.layers.Layer):
             "tokenizer": self.tokenizer,
             "ngrams": self.ngrams,
             "idf_weights": self.idf_weights,
+            "max_tokens": self.max_tokens,
         }
 
 

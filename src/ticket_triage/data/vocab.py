@@ -24,13 +24,14 @@ from ticket_triage.data.tokenizer import CJK, large_strings, tokenize
 log = logging.getLogger(__name__)
 
 
-def token_counts(texts, tokenizer="auto", ngrams=1):
+def token_counts(texts, tokenizer="auto", ngrams=1, max_tokens=None):
     """How often each token occurs in ``texts``, most frequent first (ties alphabetically).
 
     Args:
         texts: a Series of strings, or of token lists (tags, taken as they are).
         tokenizer: the ``data.tokenizer`` mode for strings.
         ngrams: ``vocab.ngrams`` for strings: 2 counts word bigrams beside the tokens.
+        max_tokens: tokens read per string (``vocab.max_tokens_per_text``; ``None``: all).
 
     Returns:
         A DataFrame with columns ``token`` and ``count``.
@@ -38,7 +39,7 @@ def token_counts(texts, tokenizer="auto", ngrams=1):
     if len(texts) and not isinstance(texts.iloc[0], str):
         tokens = pa.array(texts.map(list), type=pa.list_(pa.large_string()))
     else:
-        tokens = tokenize(texts, tokenizer, ngrams)
+        tokens = tokenize(texts, tokenizer, ngrams, max_tokens)
     flat = pc.list_flatten(tokens)
     if len(flat) == 0:
         return pd.DataFrame({"token": pd.Series(dtype=object), "count": pd.Series(dtype=int)})
@@ -48,7 +49,9 @@ def token_counts(texts, tokenizer="auto", ngrams=1):
     return table.sort_values(["count", "token"], ascending=[False, True], kind="stable")
 
 
-def build_vocabulary(texts, max_tokens, min_count=1, tokenizer="auto", ngrams=1):
+def build_vocabulary(
+    texts, max_tokens, min_count=1, tokenizer="auto", ngrams=1, tokens_per_text=None
+):
     """The most frequent tokens of ``texts``; ties broken alphabetically so the result is stable.
 
     Args:
@@ -58,12 +61,13 @@ def build_vocabulary(texts, max_tokens, min_count=1, tokenizer="auto", ngrams=1)
         min_count: drop tokens seen fewer times than this.
         tokenizer: the ``data.tokenizer`` mode for strings.
         ngrams: ``vocab.ngrams``: 2 adds word bigrams (see ``tokenizer.tokenize``).
+        tokens_per_text: tokens read per text (``vocab.max_tokens_per_text``; ``None``: all).
     """
-    table = token_counts(texts, tokenizer, ngrams)
+    table = token_counts(texts, tokenizer, ngrams, tokens_per_text)
     return table.loc[table["count"] >= min_count, "token"].head(max_tokens).tolist()
 
 
-def idf_weights(texts, vocabulary, tokenizer="auto", ngrams=1):
+def idf_weights(texts, vocabulary, tokenizer="auto", ngrams=1, max_tokens=None):
     """Each vocabulary token's inverse document frequency in ``texts``, as Keras's
     ``TextVectorization(output_mode="tf_idf")`` adapts it: ``log(1 + n / (1 + df))``, with ``n``
     texts of which ``df`` hold the token. Rare, telling words weigh more than ones every ticket has.
@@ -72,7 +76,7 @@ def idf_weights(texts, vocabulary, tokenizer="auto", ngrams=1):
         >>> idf_weights(pd.Series(["refund now", "refund"]), ["refund", "now"])
         [0.5108, 0.6931]
     """
-    tokens = tokenize(texts, tokenizer, ngrams)
+    tokens = tokenize(texts, tokenizer, ngrams, max_tokens)
     pairs = pa.table({"text": pc.list_parent_indices(tokens), "token": pc.list_flatten(tokens)})
     holders = pairs.group_by(["text", "token"]).aggregate([])["token"]  # once per text
     counts = pc.value_counts(holders).flatten()

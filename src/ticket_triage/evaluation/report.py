@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from ticket_triage.data import schema
-from ticket_triage.data.tokenizer import load_mode, token_lists
+from ticket_triage.data.tokenizer import load_max_tokens, load_mode, token_lists
 from ticket_triage.evaluation import figures
 from ticket_triage.evaluation.baseline import linear_baseline_predictions
 from ticket_triage.evaluation.scores import classification_scores, regression_scores
@@ -58,7 +58,10 @@ def evaluate(cfg):
     promotion_metric = PromotionMetric.choose(cfg.tracking.promotion_metric, built.heads)
     test, train = data.frames["test"], data.frames["train"]
     predictions = predict_split(model, data, "test", built.heads)
-    same_tokens = functools.partial(token_lists, mode=load_mode(cfg.paths.prepared_dir))
+    prepared = cfg.paths.prepared_dir
+    same_tokens = functools.partial(
+        token_lists, mode=load_mode(prepared), max_tokens=load_max_tokens(prepared)
+    )
     baseline = linear_baseline_predictions(train, test, built.heads, tokenize=same_tokens)
 
     metrics = {"test_tickets": len(test)}

@@ -21,6 +21,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from ticket_triage.data import clean, ingest, schema
+from ticket_triage.data.tokenizer import count_cut
 from ticket_triage.triage.inputs import serving_inputs
 from ticket_triage.triage.labels import PriorityBands, label_outputs
 from ticket_triage.triage.sources import check_source, known_size, ticket_chunks
@@ -60,7 +61,7 @@ def triage_export(cfg):
     report_file = output.with_name(f"{output.stem}.report.json")
     for stale in (output, rejects_file, report_file):  # an earlier run's, which this replaces
         stale.unlink(missing_ok=True)
-    counts = {"rows_in": 0, "rows_predicted": 0, "rows_rejected": 0}
+    counts = {"rows_in": 0, "rows_predicted": 0, "rows_rejected": 0, "texts_cut": 0}
     reasons, departments, bands_seen = Counter(), Counter(), Counter()
     progress = tqdm(total=known_size(cfg.data), unit=" tickets", desc="predict", disable=None)
     chunks = ticket_chunks(cfg.data, settings.chunk_size, cfg.seed)
@@ -80,6 +81,10 @@ def triage_export(cfg):
             counts["rows_in"] += chunk.rows_in
             counts["rows_predicted"] += len(chunk.tickets)
             counts["rows_rejected"] += len(chunk.rejects)
+            counts["texts_cut"] += sum(  # longer than the model reads: their first tokens count
+                count_cut(chunk.tickets[column], predictor.tokenizer, predictor.max_tokens)
+                for column in (schema.TITLE, schema.BODY)
+            )
             progress.update(chunk.rows_in)
     if counts["rows_predicted"] == 0:
         raise schema.DataError(

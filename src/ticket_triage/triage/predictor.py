@@ -16,6 +16,7 @@ import tensorflow as tf
 
 import ticket_triage.models  # noqa: F401  (registers the classes the model holds)
 from ticket_triage.data import schema
+from ticket_triage.data.vectorizer import TicketVectorizer
 from ticket_triage.data.vocab import load_vocabulary
 
 SERVING_FILE = "serving.keras"
@@ -42,6 +43,7 @@ class Predictor:
         self.batch_size = batch_size
         self.source = source
         self.input_names = [tensor.name for tensor in serving.inputs]
+        self.tokenizer, self.max_tokens = _reading(serving)
         strings = {name: tf.TensorSpec([None, 1], tf.string) for name in self.input_names}
         self._call = tf.function(  # traced once, whatever the number of chunks
             lambda inputs: serving(inputs, training=False), input_signature=[strings]
@@ -175,3 +177,11 @@ def _joined(parts):
         name: np.concatenate([keras.ops.convert_to_numpy(part[name]) for part in parts])
         for name in parts[0]
     }
+
+
+def _reading(serving):
+    """``(tokenizer mode, tokens read per text)`` of the serving model's vectorizer."""
+    for layer in serving.layers:
+        if isinstance(layer, TicketVectorizer):
+            return layer.tokenizer, layer.max_tokens
+    return "auto", None
