@@ -1,9 +1,10 @@
 """What the optional compiled kernels are worth, and where the sparse input path pays, in one run.
 
 Trains the product's default model (conf/ as it is: only the input path and the kernels vary,
-callbacks off) for ``--epochs`` on two datasets: the default synthetic corpus (about 3,000 input
-columns, what ``dvc repro`` trains) and the wide corpus of ``train_throughput.py`` (about 20,000
-columns, the chapter's caps). Rows per dataset:
+callbacks off) for ``--epochs`` on three datasets: the default synthetic corpus (about 3,000 input
+columns, what ``dvc repro`` trains), the same with small vocabulary caps (about 530 columns) and
+the wide corpus of ``train_throughput.py`` (about 20,000 columns, the chapter's caps). Rows per
+dataset:
 
     sparse-kernels   trainer.sparse_inputs=true, compiled kernels (TICKET_TRIAGE_KERNELS=require)
     sparse-tf-ops    trainer.sparse_inputs=true, TensorFlow ops only (TICKET_TRIAGE_KERNELS=off)
@@ -59,6 +60,7 @@ def main():
     runs = {}
     with tempfile.TemporaryDirectory() as scratch:
         datasets = {
+            "narrow": prepare_narrow(Path(scratch) / "narrow", args.small_tickets),
             "default": prepare_small(Path(scratch) / "small", args.small_tickets),
             "wide": prepare_wide(Path(scratch) / "wide", args.tickets, args.vocabulary),
         }
@@ -77,7 +79,7 @@ def main():
         "datasets": {
             data: {
                 "input_columns": rows["dense"][0]["input_columns"],
-                "tickets": args.small_tickets if data == "default" else args.tickets,
+                "tickets": args.tickets if data == "wide" else args.small_tickets,
                 "rows": {name: summarize(row_runs) for name, row_runs in rows.items()},
             }
             for data, rows in runs.items()
@@ -86,6 +88,18 @@ def main():
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(report, indent=2) + "\n")
     print_table(report)
+
+
+def prepare_narrow(root, tickets):
+    """The default corpus with small vocabulary caps (about 530 input columns): where a dense
+    first layer is cheapest."""
+    from tests.conftest import compose_config
+    from ticket_triage.data.prepare import prepare_dataset
+
+    caps = ["vocab.max_title_tokens=250", "vocab.max_body_tokens=250", "vocab.max_tags=50"]
+    overrides = [f"paths.data_dir={root}", f"data.num_tickets={tickets}", *caps]
+    prepare_dataset(compose_config("prepare", overrides))
+    return root / "prepared"
 
 
 def summarize(runs):
