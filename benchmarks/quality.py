@@ -1,7 +1,8 @@
 """The default model against the linear baseline on every dataset at hand, leave-one-out.
 
 Each dataset is prepared with its preset (default split) and trained with each candidate setting
-of the product choices under test (``CANDIDATES``: today, the wide path's units); `evaluate`
+of the product choices under test (``CANDIDATES``: the wide path, and what checkpoint selection
+and early stopping watch: the validation loss or the report's headline score); `evaluate`
 scores the model and its linear baseline (TF-IDF logistic regression for the department, ridge
 for priority) on the same test split. Then, leave-one-dataset-out: for each dataset, the
 candidate that does best on all the *other* datasets (mean margin over the baseline) is chosen,
@@ -36,9 +37,19 @@ DATASETS = {  # name -> prepare overrides
     # the others under 1% (the shape of a real help desk's departments).
     "hadoop_resolution": [*HADOOP, "data.columns.department=Resolution"],
 }
-CANDIDATES = {  # name -> train overrides
-    "wide=32": ["model.wide=32"],
-    "wide=0": ["model.wide=0"],
+VAL_LOSS = [
+    f"callbacks.{c}.{k}={v}"
+    for c in ("checkpoint", "early_stopping")
+    for k, v in (("monitor", "val_loss"), ("mode", "min"))
+]
+HEADLINE = [
+    f"callbacks.{c}.{k}=auto" for c in ("checkpoint", "early_stopping") for k in ("monitor", "mode")
+]
+CANDIDATES = {  # name -> train overrides: the product choices under test
+    "val_loss": ["model.wide=0", *VAL_LOSS],
+    "val_loss+wide": ["model.wide=32", *VAL_LOSS],
+    "headline": ["model.wide=0", *HEADLINE],  # checkpoint and stop on val macro-F1 (or RMSE)
+    "headline+wide": ["model.wide=32", *HEADLINE],
 }
 
 
