@@ -60,7 +60,7 @@ benchmark: setup
 # The documentation site (mkdocs.yml, docs/): built into site/; any warning fails the build.
 .PHONY: docs
 docs: setup
-	$(RUN) mkdocs build --strict
+	NO_MKDOCS_2_WARNING=1 $(RUN) mkdocs build --strict
 
 # A team's MLflow: PostgreSQL store + artifacts in .tracking-server/, on 127.0.0.1. The last line
 # printed is the MLFLOW_TRACKING_URI=... to export. Data survives a stop and a start.

@@ -45,12 +45,13 @@ VAL_LOSS = [
 HEADLINE = [
     f"callbacks.{c}.{k}=auto" for c in ("checkpoint", "early_stopping") for k in ("monitor", "mode")
 ]
-CANDIDATES = {  # name -> train overrides: the product choices under test
+CANDIDATES = {  # name -> overrides (vocab.* to prepare, the rest to train): the choices under test
     "val_loss": ["model.wide=0", *VAL_LOSS],
     "val_loss+wide": ["model.wide=32", *VAL_LOSS],
     "headline": ["model.wide=0", *HEADLINE],  # checkpoint and stop on val macro-F1 (or RMSE)
     "headline+wide": ["model.wide=32", *HEADLINE],
 }
+PREPARE_KEYS = ("vocab.",)  # candidate overrides that go to prepare
 
 
 def main():
@@ -85,8 +86,8 @@ def main():
     print(table(report["leave_one_out"]))
 
 
-def run_dataset(root, data_overrides, train_overrides, args):
-    """prepare -> train -> evaluate with default settings and ``train_overrides``."""
+def run_dataset(root, data_overrides, overrides, args):
+    """prepare -> train -> evaluate with default settings and a candidate's ``overrides``."""
     from tests.conftest import compose_config
     from ticket_triage.data.prepare import prepare_dataset
     from ticket_triage.evaluation.report import evaluate
@@ -100,8 +101,10 @@ def run_dataset(root, data_overrides, train_overrides, args):
     ]
     count = [f"data.num_tickets={args.tickets}"] if "data=synthetic" in data_overrides else []
     seed = [f"seed={args.seed}"]
-    prepare_dataset(compose_config("prepare", [*paths, *data_overrides, *count, *seed]))
-    training = [*paths, "loop.verbose=0", "tracking=none", *seed, *train_overrides]
+    preparing = [o for o in overrides if o.startswith(PREPARE_KEYS)]
+    prepare_dataset(compose_config("prepare", [*paths, *data_overrides, *count, *seed, *preparing]))
+    training = [o for o in overrides if not o.startswith(PREPARE_KEYS)]
+    training = [*paths, "loop.verbose=0", "tracking=none", *seed, *training]
     train(compose_config("train", training))
     return evaluate(compose_config("evaluate", paths))
 

@@ -8,6 +8,7 @@ import time
 
 import pytest
 import yaml
+from mlflow import MlflowClient
 
 from tests.project_copy import fresh_clone, git, run_in
 
@@ -40,6 +41,13 @@ def test_repro_runs_all_four_stages_then_nothing(clone):
     )
     assert (clone / "data/features/test.parquet").exists()
     assert (clone / "models/serving.keras").exists()
+    # The MLflow run of the train stage records params.yaml's knobs and conf/'s defaults.
+    client = MlflowClient(env_for(clone)["MLFLOW_TRACKING_URI"])
+    experiments = [experiment.experiment_id for experiment in client.search_experiments()]
+    [logged] = [run.data.params for run in client.search_runs(experiments) if run.data.params]
+    assert (logged["trainer.epochs"], logged["trainer.batch_size"]) == ("2", "64")
+    assert float(logged["optimizer.learning_rate"]) == 1.5e-3  # rmsprop's own: params.yaml null
+    assert logged["model.width"] == "128" and logged["model.name"] == "functional"
 
     started = time.monotonic()
     second = run_in(clone, "dvc", "repro", env=env_for(clone))

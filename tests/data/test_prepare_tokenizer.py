@@ -146,4 +146,6 @@ def test_report_and_file_name_the_tokenizer(prepare_config):
         "multi_hot",
     )
     record = (prepared / tokenizer.FILE).read_text()
-    assert record == "whitespace\nngrams=1\noutput_mode=multi_hot\nmax_tokens=2000\n"
+    assert (
+        record == "whitespace\nngrams=1\noutput_mode=multi_hot\nmax_tokens=2000\nnormalize=none\n"
+    )

@@ -132,3 +132,38 @@ def test_a_model_trains_and_evaluates_on_tf_idf(prepared, tmp_path, sparse):
     assert metrics["department"]["accuracy"] > majority + 0.3
     served = keras.saving.load_model(tmp_path / "models" / "serving.keras")
     assert served.get_layer("vectorizer").idf_weights is not None
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_l2_normalized_vectors_have_unit_length_in_batches_and_serving(tmp_path, sparse):
+    """vocab.normalize=l2: every title and body vector of a batch, and of the serving model's
+    vectorizer, has length 1 (an empty text stays empty)."""
+    cfg = compose_config(
+        "prepare",
+        [f"paths.data_dir={tmp_path}/data", "data.num_tickets=400", "vocab.normalize=l2"],
+    )
+    prepare_dataset(cfg)
+    prepared = Path(cfg.paths.prepared_dir)
+    assert tokenizer.load_normalize(prepared) == "l2"
+    data = TicketData.load(prepared, batch_size=32, sparse=sparse)
+    inputs, _ = next(iter(data.dataset("train", ["department"])))
+    for name in ("title", "text_body"):
+        vectors = inputs[name]
+        dense = tf.sparse.to_dense(vectors) if sparse else vectors
+        norms = np.linalg.norm(dense.numpy(), axis=1)
+        np.testing.assert_allclose(norms[norms > 0], 1.0, rtol=1e-5)
+    assert data.vectorizer.get_config()["normalize"] == "l2"
+
+
+def test_l2_on_multi_hot_stops_prepare_with_its_name(tmp_path):
+    cfg = compose_config(
+        "prepare",
+        [
+            f"paths.data_dir={tmp_path}/data",
+            "data.num_tickets=200",
+            "vocab.output_mode=multi_hot",
+            "vocab.normalize=l2",
+        ],
+    )
+    with pytest.raises(schema.DataError, match=r"vocab\.normalize = l2 scales TF-IDF"):
+        prepare_dataset(cfg)

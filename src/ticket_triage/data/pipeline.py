@@ -87,6 +87,7 @@ class TicketData:
             tokenizer=tokenizer.load_mode(prepared),
             ngrams=tokenizer.load_ngrams(prepared),
             max_tokens=tokenizer.load_max_tokens(prepared),
+            normalize=tokenizer.load_normalize(prepared),
             idf_weights=load_idf_weights(prepared),
         )
         labels = {

@@ -76,6 +76,7 @@ def _prepare_into(cfg, out, final):
         cfg.vocab.ngrams,
         cfg.vocab.output_mode,
         cfg.vocab.max_tokens_per_text,
+        cfg.vocab.normalize,
     )
     cut = texts_cut(tickets, cfg)
     _write_csv(rejects, out / "rejects.csv")
@@ -202,6 +203,7 @@ def build_vocabularies(train, settings, tokenizer_mode="auto"):
     limits = {schema.TITLE: settings.max_title_tokens, schema.BODY: settings.max_body_tokens}
     ngrams = tokenizer.check_ngrams(settings.ngrams)
     tokenizer.check_output_mode(settings.output_mode)  # before any file is written
+    tokenizer.check_normalize(settings.normalize, settings.output_mode)
     vocabularies = {
         column: vocab.build_vocabulary(
             train[column],

@@ -48,6 +48,7 @@ LEGACY = "whitespace"  # what made the vocabularies and models that predate this
 NGRAMS = (1, 2)  # longest word n-gram: tokens alone, or tokens and their neighbouring pairs
 NGRAM_SEPARATOR = " "  # between a bigram's words, as TextVectorization(ngrams=2) joins them
 OUTPUT_MODES = ("multi_hot", "tf_idf")  # how the model sees a text's tokens (vocab.output_mode)
+NORMALIZE = ("none", "l2")  # vocab.normalize: TF-IDF vectors as they are, or of unit length
 
 # keras.layers.TextVectorization's punctuation pattern for "lower_and_strip_punctuation"; the
 # recipes delete whole runs of it at once (the same text, in half the time with pyarrow).
@@ -181,13 +182,15 @@ def check_output_mode(output_mode):
     return output_mode
 
 
-def save_mode(mode, prepared_dir, ngrams=1, output_mode="multi_hot", max_tokens=None):
+def save_mode(
+    mode, prepared_dir, ngrams=1, output_mode="multi_hot", max_tokens=None, normalize="none"
+):
     """Record beside the vocabularies which tokenizer made them (first line), their n-grams,
     how the model is to see the tokens and how many tokens of a text it reads."""
     recipe(mode)
     record = (
         f"{mode}\nngrams={check_ngrams(ngrams)}\noutput_mode={check_output_mode(output_mode)}\n"
-        f"max_tokens={int(max_tokens or 0)}\n"
+        f"max_tokens={int(max_tokens or 0)}\nnormalize={check_normalize(normalize, output_mode)}\n"
     )
     (Path(prepared_dir) / FILE).write_text(record, encoding="utf-8")
 
@@ -206,6 +209,21 @@ def load_ngrams(prepared_dir):
 def load_output_mode(prepared_dir):
     """``multi_hot`` or ``tf_idf``: how the model sees the tokens (``multi_hot`` if unrecorded)."""
     return check_output_mode(_settings(prepared_dir).get("output_mode", "multi_hot"))
+
+
+def check_normalize(normalize, output_mode):
+    """``normalize`` itself (``none`` or ``l2``); a clear error for another value, or for ``l2``
+    on multi-hot vectors (it scales TF-IDF weights)."""
+    if normalize not in NORMALIZE:
+        raise DataError(f"vocab.normalize = {normalize!r} is not one of {', '.join(NORMALIZE)}")
+    if normalize == "l2" and output_mode != "tf_idf":
+        raise DataError("vocab.normalize = l2 scales TF-IDF weights: set vocab.output_mode=tf_idf")
+    return normalize
+
+
+def load_normalize(prepared_dir):
+    """``l2``: each title's and body's TF-IDF vector has unit length (``none`` if unrecorded)."""
+    return _settings(prepared_dir).get("normalize", "none")
 
 
 def load_max_tokens(prepared_dir):

@@ -105,6 +105,9 @@ class TicketVectorizer(keras.layers.Layer):
         ngrams: the longest word n-gram in the title and body vocabularies (1 or 2).
         max_tokens: tokens read per title or body, its first ones (``None``: all), as
             ``prepare`` read them (``vocab.max_tokens_per_text``).
+        normalize: ``l2`` scales each title's and body's TF-IDF vector to unit length, as
+            scikit-learn's ``TfidfVectorizer`` does, so a long pasted log weighs no more than a
+            short ticket (``vocab.normalize``); ``none`` keeps ``count x idf``.
         idf_weights: title and body column -> idf weight of each vocabulary token: the text
             vectors are then TF-IDF (float32, all inputs) rather than multi-hot; ``None``:
             multi-hot.
@@ -120,6 +123,7 @@ class TicketVectorizer(keras.layers.Layer):
         ngrams=1,
         idf_weights=None,
         max_tokens=None,
+        normalize="none",
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -129,7 +133,7 @@ class TicketVectorizer(keras.layers.Layer):
             if column in (schema.TITLE, schema.BODY, schema.TAGS)
         }
         self.sparse, self.merge, self.tokenizer, self.ngrams = sparse, merge, tokenizer, ngrams
-        self.max_tokens = max_tokens
+        self.max_tokens, self.normalize = max_tokens, normalize
         self.idf_weights = (
             {column: list(idf_weights[column]) for column in (schema.TITLE, schema.BODY)}
             if idf_weights
@@ -183,7 +187,8 @@ class TicketVectorizer(keras.layers.Layer):
         words = tf_tokenize(_flat(strings), self.tokenizer, self.ngrams, self.max_tokens)
         if lookup is None:  # no vocabulary: every token is OOV
             return _distinct(tf.zeros_like(words, "int64"), None)
-        return _distinct(tf.cast(lookup(words), "int64"), self._idf(column))
+        ids, values = _distinct(tf.cast(lookup(words), "int64"), self._idf(column))
+        return ids, (_unit_length(values) if self.normalize == "l2" else values)
 
     def _idf(self, column):
         """Each slot's idf (the OOV slot: the mean idf, as Keras's ``tf_idf``), or ``None``."""
@@ -240,6 +245,7 @@ class TicketVectorizer(keras.layers.Layer):
             "ngrams": self.ngrams,
             "idf_weights": self.idf_weights,
             "max_tokens": self.max_tokens,
+            "normalize": self.normalize,
         }
 
 
@@ -266,6 +272,17 @@ def _distinct(ids, idf):
         tf.RaggedTensor.from_value_rowids(distinct % width, distinct // width, nrows),
         tf.RaggedTensor.from_value_rowids(values, distinct // width, nrows),
     )
+
+
+def _unit_length(values):
+    """Each row of a ragged tensor of weights divided by its L2 norm (an empty row stays empty).
+
+    Example:
+        >>> _unit_length(tf.ragged.constant([[3.0, 4.0], []])).to_list()
+        [[0.6000000238418579, 0.800000011920929], []]
+    """
+    norms = tf.sqrt(tf.math.segment_sum(tf.square(values.flat_values), values.value_rowids()))
+    return values.with_flat_values(values.flat_values / tf.gather(norms, values.value_rowids()))
 
 
 def _flat(strings):
