@@ -38,6 +38,7 @@ def prepared(tmp_path_factory):
             "data.num_tickets=800",
             "vocab.ngrams=2",
             "vocab.output_mode=tf_idf",
+            "vocab.normalize=none",  # count x idf as it is (l2: the test further down)
         ],
     )
     prepare_dataset(cfg)
@@ -155,7 +156,7 @@ def test_l2_normalized_vectors_have_unit_length_in_batches_and_serving(tmp_path,
     assert data.vectorizer.get_config()["normalize"] == "l2"
 
 
-def test_l2_on_multi_hot_stops_prepare_with_its_name(tmp_path):
+def test_l2_leaves_multi_hot_vectors_as_they_are(tmp_path):
     cfg = compose_config(
         "prepare",
         [
@@ -165,5 +166,9 @@ def test_l2_on_multi_hot_stops_prepare_with_its_name(tmp_path):
             "vocab.normalize=l2",
         ],
     )
-    with pytest.raises(schema.DataError, match=r"vocab\.normalize = l2 scales TF-IDF"):
-        prepare_dataset(cfg)
+    prepare_dataset(cfg)
+    assert tokenizer.load_normalize(cfg.paths.prepared_dir) == "none"
+    with pytest.raises(schema.DataError, match=r"vocab\.normalize = 'l1' is not one of"):
+        prepare_dataset(
+            compose_config("prepare", [f"paths.data_dir={tmp_path}/d", "vocab.normalize=l1"])
+        )

@@ -212,13 +212,11 @@ def load_output_mode(prepared_dir):
 
 
 def check_normalize(normalize, output_mode):
-    """``normalize`` itself (``none`` or ``l2``); a clear error for another value, or for ``l2``
-    on multi-hot vectors (it scales TF-IDF weights)."""
+    """What ``normalize`` does with ``output_mode``: ``l2`` scales TF-IDF vectors; multi-hot ones
+    are left as they are (``none``). A clear error for a value that is neither."""
     if normalize not in NORMALIZE:
         raise DataError(f"vocab.normalize = {normalize!r} is not one of {', '.join(NORMALIZE)}")
-    if normalize == "l2" and output_mode != "tf_idf":
-        raise DataError("vocab.normalize = l2 scales TF-IDF weights: set vocab.output_mode=tf_idf")
-    return normalize
+    return normalize if output_mode == "tf_idf" else "none"
 
 
 def load_normalize(prepared_dir):
