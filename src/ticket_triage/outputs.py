@@ -45,13 +45,17 @@ def fresh_folder(target):
 
 def replace_folder(target, new):
     """Put folder ``new`` where ``target`` is, then delete the old ``target``."""
-    old = None
-    if target.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
-        target.rename(old / target.name)
+    old = _set_aside(target) if target.exists() else None
     new.rename(target)
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
+
+
+def _set_aside(target):
+    """Move folder ``target`` into a new ``.<name>.old-*`` folder beside it; that folder."""
+    aside = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
+    target.rename(aside / target.name)
+    return aside
 
 
 @contextlib.contextmanager
@@ -66,10 +70,7 @@ def fresh_in_place(target, resuming=False):
     """
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    aside = None
-    if target.exists() and not resuming:
-        aside = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
-        target.rename(aside / target.name)
+    aside = _set_aside(target) if target.exists() and not resuming else None
     target.mkdir(exist_ok=True)
     try:
         yield target

@@ -22,6 +22,7 @@ Example:
     0.001
 """
 
+import functools
 from pathlib import Path
 
 import yaml
@@ -55,7 +56,15 @@ def resolve(key, default=_MISSING):
             f"{FILE} not found in {root}: run the stages from the project root (where "
             f"dvc.yaml is), or give the setting on the command line"
         )
-    return lookup(yaml.safe_load(path.read_text(encoding="utf-8")) or {}, key, default)
+    return lookup(_read(path, path.stat().st_mtime_ns), key, default)
+
+
+@functools.lru_cache(maxsize=8)
+def _read(path, mtime_ns):
+    """The parsed file, read once per version: OmegaConf resolves an interpolation each time a
+    config value is read, and conf/ holds a dozen of them."""
+    del mtime_ns  # part of the cache key: an edited params.yaml is read again
+    return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
 
 
 if not OmegaConf.has_resolver("params"):
