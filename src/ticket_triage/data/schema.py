@@ -29,6 +29,7 @@ LABEL_COLUMNS = (DEPARTMENT, DIFFICULTY)
 INPUT_TITLE = "title"
 INPUT_BODY = "text_body"
 INPUT_TAGS = "tags"
+INPUT_COLUMNS = {INPUT_TITLE: TITLE, INPUT_BODY: BODY, INPUT_TAGS: TAGS}  # what each input reads
 TAG_SEPARATOR = "\x1f"  # a ticket's tags travel to the model as one string, joined by this
 HEAD_PRIORITY = "priority"
 HEAD_DEPARTMENT = "department"

@@ -14,6 +14,7 @@ import logging
 import math
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -155,3 +156,14 @@ def load_vocabulary(path):
     """
     text = Path(path).read_bytes().decode("utf-8")
     return [token for token in text.split("\n") if token]
+
+
+def class_ids(names, labels):
+    """Each name's index in ``labels`` (a label vocabulary), as a NumPy array.
+
+    Example:
+        >>> class_ids(["b", "a", "b"], ["a", "b"]).tolist()
+        [1, 0, 1]
+    """
+    index = {label: i for i, label in enumerate(labels)}
+    return np.array([index[name] for name in names])

@@ -214,6 +214,7 @@ class MlflowLogger(keras.callbacks.Callback):
             triage = log_triage_model(
                 export.serving_file,
                 export.departments_file,
+                export.trust_file,
                 request_example(export.tickets, with_tags="tags" in export.input_example),
                 self.triage_settings,
                 pip_requirements=self.pip_requirements,

@@ -5,7 +5,8 @@ Outputs (``paths.models_dir`` and ``paths.reports_dir``):
     models/history.csv              per-epoch metrics (CSVLogger)
     models/loss_history/            per-batch losses and a plot per epoch (LossHistory)
     models/tensorboard/             scalars, graph, weight histograms (TensorBoard)
-    models/serving.keras            raw strings in, priority + department out (ServingModel)
+    models/serving.keras            raw strings in, priority + calibrated department out
+    models/trust.json               temperature, review threshold, drift reference (validation)
     models/departments.txt          the department classes, in the order of the model's output
     models/spec.json                what was built: inputs, heads, model API, sparse or dense
     models/mlflow_run.json          the MLflow run, for evaluate and extract_features
@@ -47,7 +48,7 @@ from ticket_triage.errors import ConfigError, unknown_choice
 from ticket_triage.loops import LOOPS
 from ticket_triage.models.factory import build_model
 from ticket_triage.models.inspection import inspect_model
-from ticket_triage.models.serving import build_serving_model
+from ticket_triage.models.serving import SERVING_FILE, build_serving_model
 from ticket_triage.models.spec import TicketSpec, TrainedModelInfo, choose_sparse
 from ticket_triage.objectives import MetricSet, Objectives, make_optimizer
 from ticket_triage.outputs import fresh_in_place
@@ -55,6 +56,7 @@ from ticket_triage.resume.plan import ResumePlan
 from ticket_triage.tracking.ending import tracked_run
 from ticket_triage.tracking.session import start_tracking
 from ticket_triage.training.op_threads import resolve_op_threads, use_op_threads
+from ticket_triage.training.trust import fit_trust
 from ticket_triage.triage.inputs import serving_inputs
 
 log = logging.getLogger(__name__)
@@ -111,7 +113,9 @@ def train(cfg):
         checkpoint = cfg.callbacks.checkpoint
         best = models_dir / checkpoint.filename if checkpoint.enabled else None
         export = functools.cache(
-            lambda: export_serving_model(model, data, models_dir, cfg.paths.prepared_dir, best)
+            lambda: export_serving_model(
+                model, data, models_dir, cfg.paths.prepared_dir, best, cfg.triage.target_precision
+            )
         )
         run, tracker = start_tracking(cfg, export, data.frames, resume_run_id=plan.run_id)
         plan.run_id = run.run_id if run else None
@@ -172,11 +176,15 @@ def optimized_value(summary, name):
     return None if name is None else summary["best"][name]
 
 
-def export_serving_model(model, data, models_dir, prepared_dir, checkpoint=None):
-    """Save the string-input serving model and the department names beside it.
+def export_serving_model(
+    model, data, models_dir, prepared_dir, checkpoint=None, target_precision=None
+):
+    """Save the string-input serving model, the department names and its ``Trust`` beside it.
 
     The served model is the best checkpoint when there is one: the model ``evaluate`` scores and
     registers, whatever the weights at the end of training (early stopping may not restore).
+    Its department probabilities are calibrated on the validation split, where the review
+    threshold for ``target_precision`` and the drift reference are measured too (``trust``).
 
     Returns:
         A :class:`ServingExport`, with three validation tickets as the example to log.
@@ -184,8 +192,10 @@ def export_serving_model(model, data, models_dir, prepared_dir, checkpoint=None)
     models_dir = Path(models_dir)
     if checkpoint is not None and Path(checkpoint).exists():
         model = keras.saving.load_model(checkpoint, safe_mode=True)
-    serving = build_serving_model(model, data.vectorizer)
-    serving.save(models_dir / "serving.keras")
+    trust = fit_trust(model, data, TrainedModelInfo.load(models_dir).heads, target_precision)
+    trust_file = trust.save(models_dir)
+    serving = build_serving_model(model, data.vectorizer, trust.temperature)
+    serving.save(models_dir / SERVING_FILE)
     departments = Path(prepared_dir) / schema.VOCABULARY_FILES[schema.DEPARTMENT]
     if departments.exists():
         shutil.copyfile(departments, models_dir / departments.name)
@@ -194,8 +204,9 @@ def export_serving_model(model, data, models_dir, prepared_dir, checkpoint=None)
         serving,
         serving_inputs(tickets, data.vectorizer.input_names),
         tickets,
-        models_dir / "serving.keras",
+        models_dir / SERVING_FILE,
         models_dir / departments.name if departments.exists() else None,
+        trust_file,
     )
 
 
@@ -207,6 +218,7 @@ class ServingExport(NamedTuple):
     tickets: pd.DataFrame  # those tickets, for the labeled model's example request
     serving_file: Path
     departments_file: Path | None
+    trust_file: Path  # calibration, review threshold and drift reference (``trust.profile``)
 
 
 def seed_everything(seed, deterministic):
