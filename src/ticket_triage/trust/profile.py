@@ -15,6 +15,8 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from ticket_triage.trust import calibration, routing
+
 FILE = "trust.json"
 
 
@@ -34,9 +36,13 @@ class Trust:
     reference: dict
     validation: dict = field(default_factory=dict)
 
-    @property
-    def calibrated(self):
-        return self.temperature is not None
+    def calibrate(self, probabilities):
+        """The department ``probabilities`` (one row per ticket) at the fitted temperature."""
+        return calibration.calibrated(probabilities, self.temperature)
+
+    def routes(self, confidence):
+        """``"auto"`` or ``"review"`` per calibrated confidence."""
+        return routing.routes(confidence, self.threshold)
 
     def to_dict(self):
         return asdict(self)
