@@ -25,6 +25,7 @@ from tqdm import tqdm
 
 from ticket_triage.data import clean, ingest, schema
 from ticket_triage.data.tokenizer import count_cut
+from ticket_triage.tracking.predictions import log_prediction_report
 from ticket_triage.triage.inputs import serving_inputs
 from ticket_triage.triage.labels import PriorityBands, label_outputs
 from ticket_triage.triage.sources import check_source, known_size, ticket_chunks
@@ -134,8 +135,10 @@ def triage_export(cfg):
         "drift": _drift(predictor.trust, profile, cfg.triage.drift),
     }
     report_file.write_text(json.dumps(report, indent=2) + "\n")
-    for warning in report["drift"]["warnings"]:
+    for warning in (report["drift"] or {}).get("warnings", ()):
         log.warning("drift: %s", warning)
+    if settings.model_uri:  # a registered model: its drift goes where the team watches it
+        log_prediction_report(settings.tracking_uri, settings.model_uri, report)
     log.info(
         "%d tickets triaged into %s, %d rejected, in %.1f s (%.0f tickets/s)",
         counts["rows_predicted"],
