@@ -135,7 +135,16 @@ def test_extract_features_writes_vectors_projector_and_difficulty_head(trained):
     assert "metadata.tsv" in (projector / "projector_config.pbtxt").read_text()
     metadata = pd.read_csv(projector / "metadata.tsv", sep="\t")
     assert len(metadata) == report["vectors"]["test"]
-    assert list(metadata.columns) == ["department", "priority", "difficulty", "title"]
+    assert list(metadata.columns) == [
+        "department",
+        "predicted_department",
+        "route",
+        "priority",
+        "difficulty",
+        "title",
+    ]
+    test = pd.read_parquet(features / "test.parquet")
+    assert set(test["route"]) <= {"auto", "review"} and test["confidence"].between(0, 1).all()
     difficulty = report["difficulty"]
     assert difficulty["classes"] == ["easy", "hard", "medium"]
     assert difficulty["test_accuracy"] > difficulty["baseline_majority_accuracy"]
