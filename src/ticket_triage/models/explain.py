@@ -9,7 +9,8 @@ share are listed, best first; the OOV slot is never one.
 
 The vectors are rebuilt from the vectorizer's token ids and values so that the gradient reaches
 them: a dense vector by ``tf.scatter_nd`` (the vectorizer's ``bincount`` has no gradient), a
-sparse one as a ``tf.SparseTensor`` whose values are watched.
+sparse one as a ``tf.SparseTensor`` whose values are watched (its entries need not be sorted: the
+first layer sums each ticket's token rows in any order at inference).
 
 Example:
     >>> explainer = Explainer(serving, top=3)                               # doctest: +SKIP
@@ -72,17 +73,25 @@ class Explainer:
 
     def _vectors(self, tokens, values):
         """The model's input vectors from token ids and (watched) values, as the vectorizer
-        builds them."""
-        vectors = {}
+        builds them. Merged (the Sequential model's one input), each input's ids are shifted
+        past the widths before it: ``tf.sparse.concat`` has no gradient for its values."""
+        rows = next(iter(tokens.values()))[0].nrows()
+        entries, offset = {}, 0
         for name, (ids, _) in tokens.items():
-            indices = tf.stack([ids.value_rowids(), ids.flat_values], axis=1)
-            shape = tf.stack([ids.nrows(), tf.constant(self.vectorizer.widths[name], tf.int64)])
-            vectors[name] = (
-                tf.SparseTensor(indices, values[name], shape)
-                if self.vectorizer.sparse
-                else tf.scatter_nd(indices, values[name], shape)
-            )
-        if not self.vectorizer.merge:
-            return vectors
-        parts = list(vectors.values())
-        return tf.sparse.concat(1, parts) if self.vectorizer.sparse else tf.concat(parts, axis=1)
+            columns = ids.flat_values + (offset if self.vectorizer.merge else 0)
+            entries[name] = tf.stack([ids.value_rowids(), columns], axis=1)
+            offset += self.vectorizer.widths[name]
+        if self.vectorizer.merge:
+            indices = tf.concat(list(entries.values()), axis=0)
+            flat = tf.concat([values[name] for name in entries], axis=0)
+            return self._vector(indices, flat, rows, offset)
+        return {
+            name: self._vector(indices, values[name], rows, self.vectorizer.widths[name])
+            for name, indices in entries.items()
+        }
+
+    def _vector(self, indices, values, rows, width):
+        shape = tf.stack([rows, tf.constant(width, tf.int64)])
+        if self.vectorizer.sparse:
+            return tf.SparseTensor(indices, values, shape)
+        return tf.scatter_nd(indices, values, shape)
