@@ -18,8 +18,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ticket_triage.data.schema import DataError
 from ticket_triage.data.tokenizer import CJK, large_strings, tokenize
+from ticket_triage.errors import DataError
 
 log = logging.getLogger(__name__)
 

@@ -12,11 +12,11 @@ import keras
 from omegaconf import OmegaConf
 
 import ticket_triage
+from ticket_triage.errors import TrackingUnavailable
 from ticket_triage.tracking import context, params
 from ticket_triage.tracking.datasets import split_inputs
 from ticket_triage.tracking.mlflow_logger import MlflowLogger
 from ticket_triage.tracking.runs import TrackedRun, resume_training_run, start_training_run
-from ticket_triage.tracking.store import TrackingUnavailable
 
 log = logging.getLogger(__name__)
 

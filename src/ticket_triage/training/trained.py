@@ -6,7 +6,7 @@ import keras
 
 import ticket_triage.models  # noqa: F401  (registers the classes a saved model may hold)
 from ticket_triage.data.pipeline import TicketData
-from ticket_triage.data.schema import DataError
+from ticket_triage.errors import DataError
 from ticket_triage.models.spec import TrainedModelInfo
 
 
