@@ -18,7 +18,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from ticket_triage.data.vectorizer import TicketVectorizer
+from ticket_triage.inputs.vectorizer import TicketVectorizer
 from ticket_triage.models.spec import DEPARTMENT
 
 

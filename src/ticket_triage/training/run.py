@@ -39,11 +39,11 @@ from ticket_triage.callbacks.factory import build_callbacks, monitoring
 from ticket_triage.callbacks.throughput import Throughput
 from ticket_triage.config import per_job_paths
 from ticket_triage.data import schema
-from ticket_triage.data.pipeline import TicketData
 from ticket_triage.distribution.agreement import wait_for_all
 from ticket_triage.distribution.strategy import make_strategy
 from ticket_triage.distribution.worker import Worker, remove_scratch, worker_config
 from ticket_triage.errors import ConfigError, unknown_choice
+from ticket_triage.inputs.pipeline import TicketData
 from ticket_triage.loops import LOOPS
 from ticket_triage.models.factory import build_model
 from ticket_triage.models.inspection import inspect_model

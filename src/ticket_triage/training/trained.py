@@ -5,8 +5,8 @@ from pathlib import Path
 import keras
 
 import ticket_triage.models  # noqa: F401  (registers the classes a saved model may hold)
-from ticket_triage.data.pipeline import TicketData
 from ticket_triage.errors import DataError
+from ticket_triage.inputs.pipeline import TicketData
 from ticket_triage.models.spec import TrainedModelInfo
 
 

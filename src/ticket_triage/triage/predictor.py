@@ -16,8 +16,8 @@ import tensorflow as tf
 
 import ticket_triage.models  # noqa: F401  (registers the classes the model holds)
 from ticket_triage.data import schema
-from ticket_triage.data.vectorizer import TicketVectorizer
 from ticket_triage.data.vocab import load_vocabulary
+from ticket_triage.inputs.vectorizer import TicketVectorizer
 
 SERVING_FILE = "serving.keras"
 # One model call per core at a time. AUTOTUNE starts low and ramps up over each new dataset,
