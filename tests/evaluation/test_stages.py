@@ -14,6 +14,7 @@ from tests.conftest import compose_config, prepare_synthetic
 from ticket_triage.data.prepare import prepare_dataset
 from ticket_triage.evaluation.report import evaluate
 from ticket_triage.features.extract import extract_features
+from ticket_triage.registry.register import register_evaluated
 from ticket_triage.tracking.runs import TrackedRun
 from ticket_triage.training.run import train
 from ticket_triage.training.trained import load_trained
@@ -250,7 +251,9 @@ def test_a_priority_only_model_is_registered_served_and_applied(priority_only):
 
     from ticket_triage.triage.bulk import triage_export
 
-    metrics = evaluate(stage_config("evaluate", priority_only))
+    cfg = stage_config("evaluate", priority_only)
+    metrics = evaluate(cfg)
+    register_evaluated(cfg, metrics)
     run = TrackedRun.load(priority_only["paths.models_dir"])
     client = MlflowClient(run.tracking_uri)
     version = client.search_model_versions("name = 'ticket-triage'")[0]

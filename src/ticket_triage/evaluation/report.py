@@ -12,9 +12,9 @@ Outputs (``paths.reports_dir``):
     plots/confusion.csv          one row per test ticket: true and predicted department (DVC plot)
     plots/priority.csv           one row per test ticket: true and predicted priority (DVC plot)
     figures/*.png                confusion matrix, priority scatter, learning curves
-The figures and test metrics also go to the MLflow run that trained the model, and its labeled
-model becomes a new version in the model registry, champion if it beats the linear baseline and
-the current champion (``triage.registry``).
+The figures and test metrics also go to the MLflow run that trained the model. Registering its
+labeled model, champion if it beats the linear baseline and the current champion, is the next
+step (``registry``), which the ``evaluate`` entry point runs after this one.
 """
 
 import functools
@@ -43,8 +43,6 @@ from ticket_triage.models.spec import DEPARTMENT, PRIORITY
 from ticket_triage.tracking.runs import TrackedRun
 from ticket_triage.tracking.store import outage_errors, retrying
 from ticket_triage.training.trained import load_trained
-from ticket_triage.triage.promotion import PromotionMetric
-from ticket_triage.triage.registry import register_and_promote
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +53,6 @@ def evaluate(cfg):
     for folder in ("plots", "figures"):
         (reports_dir / folder).mkdir(parents=True, exist_ok=True)
     model, built, data = load_trained(cfg)
-    promotion_metric = PromotionMetric.choose(cfg.tracking.promotion_metric, built.heads)
     test, train = data.frames["test"], data.frames["train"]
     predictions = predict_split(model, data, "test", built.heads)
     prepared = cfg.paths.prepared_dir
@@ -89,7 +86,7 @@ def evaluate(cfg):
     log.info("test metrics: %s", headline(metrics))
     log.info("model vs linear baseline: %s", versus_linear_baseline(metrics))
     run = TrackedRun.load(models_dir)
-    _log_to_mlflow(run, metrics, reports_dir / "figures", cfg.tracking, promotion_metric)
+    _log_to_mlflow(run, metrics, reports_dir / "figures")
     return metrics
 
 
@@ -147,17 +144,14 @@ def _class_ids(names, labels):
     return np.array([index[name] for name in names])
 
 
-def _log_to_mlflow(run, metrics, figures_dir, registry, promotion_metric):
-    """Test metrics and figures into the training run, and its model into the registry (when
-    training was tracked)."""
+def _log_to_mlflow(run, metrics, figures_dir):
+    """Test metrics and figures into the training run (when training was tracked)."""
     if run is None:
-        log.info("model registry: nothing to register (training was not tracked to MLflow)")
         return
     try:
         client = run.client
         for name, value in flat_test_metrics(metrics).items():
             retrying(client.log_metric, run.run_id, name, value)
         retrying(client.log_artifacts, run.run_id, str(figures_dir), "evaluation")
-        register_and_promote(run, metrics, registry, promotion_metric)
     except outage_errors() as error:  # the report is written; tracking is a copy of it
         log.warning("could not log the evaluation to MLflow run %s: %s", run.run_id, error)

@@ -25,7 +25,6 @@ crash resumes where it stopped (``resume``); a training that ends removes its ba
 import functools
 import json
 import logging
-import shutil
 import time
 from pathlib import Path
 from typing import NamedTuple
@@ -55,6 +54,7 @@ from ticket_triage.resume.plan import ResumePlan
 from ticket_triage.tracking.ending import tracked_run
 from ticket_triage.tracking.session import start_tracking
 from ticket_triage.training.op_threads import resolve_op_threads, use_op_threads
+from ticket_triage.triage import artifacts
 from ticket_triage.triage.inputs import serving_inputs
 
 log = logging.getLogger(__name__)
@@ -111,7 +111,9 @@ def train(cfg):
         checkpoint = cfg.callbacks.checkpoint
         best = models_dir / checkpoint.filename if checkpoint.enabled else None
         export = functools.cache(
-            lambda: export_serving_model(model, data, models_dir, cfg.paths.prepared_dir, best)
+            lambda: export_serving_model(
+                model, data, models_dir, cfg.paths.prepared_dir, cfg.triage, best
+            )
         )
         run, tracker = start_tracking(cfg, export, data.frames, resume_run_id=plan.run_id)
         plan.run_id = run.run_id if run else None
@@ -172,7 +174,7 @@ def optimized_value(summary, name):
     return None if name is None else summary["best"][name]
 
 
-def export_serving_model(model, data, models_dir, prepared_dir, checkpoint=None):
+def export_serving_model(model, data, models_dir, prepared_dir, triage_settings, checkpoint=None):
     """Save the string-input serving model and the department names beside it.
 
     The served model is the best checkpoint when there is one: the model ``evaluate`` scores and
@@ -181,32 +183,45 @@ def export_serving_model(model, data, models_dir, prepared_dir, checkpoint=None)
     Returns:
         A :class:`ServingExport`, with three validation tickets as the example to log.
     """
-    models_dir = Path(models_dir)
     if checkpoint is not None and Path(checkpoint).exists():
         model = keras.saving.load_model(checkpoint, safe_mode=True)
     serving = build_serving_model(model, data.vectorizer)
-    serving.save(models_dir / "serving.keras")
-    departments = Path(prepared_dir) / schema.VOCABULARY_FILES[schema.DEPARTMENT]
-    if departments.exists():
-        shutil.copyfile(departments, models_dir / departments.name)
+    serving_file, departments_file = artifacts.save(serving, prepared_dir, models_dir)
     tickets = data.frames["val"].head(3)
     return ServingExport(
         serving,
         serving_inputs(tickets, data.vectorizer.input_names),
         tickets,
-        models_dir / "serving.keras",
-        models_dir / departments.name if departments.exists() else None,
+        serving_file,
+        departments_file,
+        OmegaConf.to_container(triage_settings, resolve=True),
     )
 
 
 class ServingExport(NamedTuple):
-    """What training hands to tracking to log: the Keras serving model and its files."""
+    """What training hands to tracking to log: the Keras serving model, and the labeled model
+    that wraps it (``triage.mlflow_model``), which tracking does not need to know about."""
 
     model: keras.Model  # raw strings in: the ``keras_model`` of the MLflow run
     input_example: dict  # its inputs for a few tickets
     tickets: pd.DataFrame  # those tickets, for the labeled model's example request
     serving_file: Path
     departments_file: Path | None
+    triage_settings: dict  # the ``triage`` config: priority bands, departments per answer
+
+    def log_labeled_model(self, **log_model_args):
+        """Log the labeled model into the active MLflow run as ``model``; return its
+        ``ModelInfo``. ``log_model_args`` go to ``mlflow.pyfunc.log_model``."""
+        from ticket_triage.triage.mlflow_model import log_triage_model, request_example
+
+        example = request_example(self.tickets, with_tags=schema.INPUT_TAGS in self.input_example)
+        return log_triage_model(
+            self.serving_file,
+            self.departments_file,
+            example,
+            self.triage_settings,
+            **log_model_args,
+        )
 
 
 def seed_everything(seed, deterministic):

@@ -30,11 +30,9 @@ from mlflow.types import ColSpec, Schema
 
 from ticket_triage.data import schema
 from ticket_triage.data.clean import tag_lists
-from ticket_triage.data.vocab import load_vocabulary
+from ticket_triage.triage.artifacts import mlflow_artifacts, read_predictor
 from ticket_triage.triage.labels import PriorityBands, label_outputs
 
-SERVING_MODEL = "serving_model"  # artifact names inside the logged model
-DEPARTMENTS = "departments"
 REQUEST_TAGS_SEPARATOR = ","
 
 
@@ -43,13 +41,7 @@ class TicketTriageModel(mlflow.pyfunc.PythonModel):
     ``priority_bands``, ``top_departments``)."""
 
     def load_context(self, context):
-        import keras
-
-        from ticket_triage.triage.predictor import Predictor  # TensorFlow loads here
-
-        serving = keras.saving.load_model(context.artifacts[SERVING_MODEL], safe_mode=True)
-        departments = context.artifacts.get(DEPARTMENTS)
-        self.predictor = Predictor(serving, load_vocabulary(departments) if departments else [])
+        self.predictor = read_predictor(context.artifacts)  # TensorFlow loads here
         self.bands = PriorityBands(context.model_config["priority_bands"])
         self.top = int(context.model_config["top_departments"])
 
@@ -108,9 +100,7 @@ def log_triage_model(serving_file, departments_file, example, settings, **log_mo
         settings: the ``triage`` config: ``priority_bands``, ``top_departments``.
         **log_model_args: passed to ``mlflow.pyfunc.log_model`` (requirements, code paths).
     """
-    artifacts = {SERVING_MODEL: str(serving_file)}
-    if departments_file is not None:
-        artifacts[DEPARTMENTS] = str(departments_file)
+    artifacts = mlflow_artifacts(serving_file, departments_file)
     model_config = {
         "priority_bands": PriorityBands(settings["priority_bands"]).to_dict(),
         "top_departments": int(settings["top_departments"]),
