@@ -4,7 +4,7 @@ import keras
 import numpy as np
 import pytest
 
-from ticket_triage.data.pipeline import TicketData
+from ticket_triage.inputs.pipeline import TicketData
 from ticket_triage.loops import LOOPS
 from ticket_triage.models.factory import build_model
 from ticket_triage.models.spec import TicketSpec

@@ -19,17 +19,18 @@ from omegaconf import OmegaConf
 
 from tests.conftest import compose_config
 from tests.tracking.mlflow_server import free_port
+from ticket_triage.registry.promotion import PromotionMetric
+from ticket_triage.registry.register import register_and_promote, register_evaluated
 from ticket_triage.tracking.predictions import MODEL_URI_TAG
 from ticket_triage.tracking.runs import TrackedRun
-from ticket_triage.triage.promotion import PromotionMetric
-from ticket_triage.triage.registry import register_and_promote
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
 def evaluated(tmp_path_factory, prepared_dir):
-    """One tracked training run (fit, functional), evaluated: its run and its metrics."""
+    """One tracked training run (fit, functional), evaluated and registered as the `evaluate`
+    entry point does: its run and its metrics."""
     from ticket_triage.evaluation.report import evaluate
     from ticket_triage.training.run import train
 
@@ -50,7 +51,9 @@ def evaluated(tmp_path_factory, prepared_dir):
             ],
         )
     )
-    metrics = evaluate(compose_config("evaluate", paths))
+    cfg = compose_config("evaluate", paths)
+    metrics = evaluate(cfg)
+    register_evaluated(cfg, metrics)
     return TrackedRun.load(f"{root}/models"), metrics
 
 

@@ -108,11 +108,11 @@ def test_removing_the_listed_tokens_lowers_the_departments_probability(trusted):
     """The explanation is faithful: without its tokens, the chosen department loses probability
     on most tickets, and more than without as many other tokens of the same ticket."""
     from ticket_triage.data.tokenizer import token_lists
-    from ticket_triage.triage.predictor import Predictor
+    from ticket_triage.triage.artifacts import load_predictor
 
     models = trusted["root"] / "models"
-    explaining = Predictor.load(models, explained=3)
-    plain = Predictor.load(models)
+    explaining = load_predictor(models, explained=3)
+    plain = load_predictor(models)
     tickets = pd.read_parquet(trusted["prepared"] / "test.parquet").head(150)
     titles = token_lists(tickets["title"], explaining.vectorizer.tokenizer)
     bodies = token_lists(tickets["body"], explaining.vectorizer.tokenizer)

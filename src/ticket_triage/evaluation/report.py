@@ -19,9 +19,9 @@ Outputs (``paths.reports_dir``):
 ``department`` holds ``calibration`` (the test ECE before and after the temperature that
 ``train`` fitted, 15 bins) and ``routing`` (the review threshold chosen on the validation split,
 and its coverage and precision on the test split).
-The figures and test metrics also go to the MLflow run that trained the model, and its labeled
-model becomes a new version in the model registry, champion if it beats the linear baseline and
-the current champion (``triage.registry``).
+The figures and test metrics also go to the MLflow run that trained the model. Registering its
+labeled model, champion if it beats the linear baseline and the current champion, is the next
+step (``registry``), which the ``evaluate`` entry point runs after this one.
 """
 
 import functools
@@ -48,13 +48,11 @@ from ticket_triage.evaluation.summary import (
     verdict,
     versus_linear_baseline,
 )
-from ticket_triage.models.serving import SERVING_FILE
 from ticket_triage.models.spec import DEPARTMENT, PRIORITY
 from ticket_triage.tracking.runs import TrackedRun
 from ticket_triage.tracking.store import outage_errors, retrying
 from ticket_triage.training.trained import load_trained, split_outputs
-from ticket_triage.triage.promotion import PromotionMetric
-from ticket_triage.triage.registry import register_and_promote
+from ticket_triage.triage import artifacts
 from ticket_triage.trust import calibration, routing
 from ticket_triage.trust.profile import Trust
 
@@ -67,7 +65,6 @@ def evaluate(cfg):
     for folder in ("plots", "figures"):
         (reports_dir / folder).mkdir(parents=True, exist_ok=True)
     model, built, data = load_trained(cfg)
-    promotion_metric = PromotionMetric.choose(cfg.tracking.promotion_metric, built.heads)
     test, train = data.frames["test"], data.frames["train"]
     predictions = split_outputs(model, data, "test", built.heads)
     prepared = cfg.paths.prepared_dir
@@ -88,7 +85,7 @@ def evaluate(cfg):
             metrics[DEPARTMENT].update(
                 _trust(test, predictions[DEPARTMENT], data.departments, trust, reports_dir)
             )
-            serving = keras.saving.load_model(models_dir / SERVING_FILE, safe_mode=True)
+            serving = keras.saving.load_model(models_dir / artifacts.SERVING_FILE, safe_mode=True)
             influential_tokens(serving, data.departments, test, reports_dir / INFLUENTIAL_TOKENS)
     else:
         log.info("no department head: calibration and the review route are not scored")
@@ -110,7 +107,7 @@ def evaluate(cfg):
     log.info("test metrics: %s", headline(metrics))
     log.info("model vs linear baseline: %s", versus_linear_baseline(metrics))
     run = TrackedRun.load(models_dir)
-    _log_to_mlflow(run, metrics, reports_dir / "figures", cfg.tracking, promotion_metric)
+    _log_to_mlflow(run, metrics, reports_dir / "figures")
     return metrics
 
 
@@ -179,11 +176,9 @@ def _linear_baseline(test, predictions, labels):
     return scores
 
 
-def _log_to_mlflow(run, metrics, figures_dir, registry, promotion_metric):
-    """Test metrics and figures into the training run, and its model into the registry (when
-    training was tracked)."""
+def _log_to_mlflow(run, metrics, figures_dir):
+    """Test metrics and figures into the training run (when training was tracked)."""
     if run is None:
-        log.info("model registry: nothing to register (training was not tracked to MLflow)")
         return
     try:
         client = run.client
@@ -193,6 +188,5 @@ def _log_to_mlflow(run, metrics, figures_dir, registry, promotion_metric):
         tokens = figures_dir.parent / INFLUENTIAL_TOKENS
         if tokens.exists():
             retrying(client.log_artifact, run.run_id, str(tokens), "evaluation")
-        register_and_promote(run, metrics, registry, promotion_metric)
     except outage_errors() as error:  # the report is written; tracking is a copy of it
         log.warning("could not log the evaluation to MLflow run %s: %s", run.run_id, error)

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from ticket_triage.data import schema
-from ticket_triage.data.pipeline import SPLITS
+from ticket_triage.data.split import SPLITS
 from ticket_triage.features.projector import write_projector
 from ticket_triage.models.features import add_difficulty_head, feature_extractor
 from ticket_triage.models.spec import DEPARTMENT, DIFFICULTY

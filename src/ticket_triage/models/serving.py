@@ -18,11 +18,9 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from ticket_triage.data.vectorizer import TicketVectorizer
+from ticket_triage.inputs.vectorizer import TicketVectorizer
 from ticket_triage.models.spec import DEPARTMENT
 from ticket_triage.models.temperature import Temperature
-
-SERVING_FILE = "serving.keras"  # in paths.models_dir, as train saves it
 
 
 @keras.saving.register_keras_serializable(package="ticket_triage")

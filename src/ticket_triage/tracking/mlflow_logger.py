@@ -10,9 +10,10 @@ too. It records:
   at ``step=epoch``; optionally every N batches;
 * each checkpoint ModelCheckpoint saves, as it is saved;
 * at train end: the LossHistory plots, the CSV log, the TensorBoard logs, and two models with
-  signature and input example: ``model``, the labeled triage model (``triage.mlflow_model``:
+  signature and input example: ``keras_model``, the raw Keras serving model (arrays out), and
+  ``model``, the labeled model that the export it is handed logs itself (for the ticket models:
   department names and priority bands out), whose URI is saved in ``models/mlflow_run.json`` for
-  ``evaluate`` to register, and ``keras_model``, the raw Keras serving model (arrays out).
+  the registry.
 
 Metrics wait in ``pending`` until ``flush``, which the callback list calls right after each
 backup (``resume``): so what MLflow has is always covered by a backup, and a run resumed from
@@ -48,9 +49,10 @@ class MlflowLogger(keras.callbacks.Callback):
         config_yaml: the resolved config, as YAML text.
         models_dir: where the checkpoint, CSV log, loss plots and TensorBoard logs are written.
         checkpoint_name: file name of the best checkpoint in ``models_dir``.
-        serving_model: a function returning the ``training.run.ServingExport`` to log at train
-            end.
-        triage_settings: the ``triage`` config (priority bands) of the labeled model.
+        serving_model: a function returning what to log at train end: the Keras serving
+            ``model``, its ``input_example``, and ``log_labeled_model(**log_model_args)``, which
+            logs the labeled model into the active run and returns its ``ModelInfo``
+            (``training.run.ServingExport``).
         datasets: the run's dataset inputs (``tracking.datasets.split_inputs``).
         pip_requirements: requirements recorded with the model (inferring them takes ~15 s).
         code_paths: this package's source, shipped with the model so it loads anywhere.
@@ -67,7 +69,6 @@ class MlflowLogger(keras.callbacks.Callback):
         models_dir,
         checkpoint_name,
         serving_model,
-        triage_settings,
         pip_requirements,
         datasets=(),
         code_paths=(),
@@ -82,7 +83,6 @@ class MlflowLogger(keras.callbacks.Callback):
         self.models_dir = Path(models_dir)
         self.checkpoint = self.models_dir / checkpoint_name
         self.serving_model = serving_model
-        self.triage_settings = triage_settings
         self.datasets = list(datasets)
         self.pip_requirements = pip_requirements
         self.code_paths = list(code_paths)
@@ -194,8 +194,6 @@ class MlflowLogger(keras.callbacks.Callback):
         import mlflow
         from mlflow.models import infer_signature
 
-        from ticket_triage.triage.mlflow_model import log_triage_model, request_example
-
         export = self.serving_model()
         answer = _numpy(export.model.predict(export.input_example, verbose=0))
         # The run must be active, or MLflow files the model under its default experiment. Leaving
@@ -211,16 +209,10 @@ class MlflowLogger(keras.callbacks.Callback):
                 code_paths=self.code_paths,
                 custom_objects=self.custom_objects,
             )
-            triage = log_triage_model(
-                export.serving_file,
-                export.departments_file,
-                export.trust_file,
-                request_example(export.tickets, with_tags="tags" in export.input_example),
-                self.triage_settings,
-                pip_requirements=self.pip_requirements,
-                code_paths=self.code_paths,
+            labeled = export.log_labeled_model(
+                pip_requirements=self.pip_requirements, code_paths=self.code_paths
             )
-        self.run.model_uri = triage.model_uri
+        self.run.model_uri = labeled.model_uri
         self.run.save(self.models_dir)
 
     def _safely(self, call, *args):

@@ -6,8 +6,8 @@ import keras
 import numpy as np
 
 import ticket_triage.models  # noqa: F401  (registers the classes a saved model may hold)
-from ticket_triage.data.pipeline import TicketData
-from ticket_triage.data.schema import DataError
+from ticket_triage.errors import DataError
+from ticket_triage.inputs.pipeline import TicketData
 from ticket_triage.models.spec import DEPARTMENT, TrainedModelInfo
 
 

@@ -56,9 +56,9 @@ def triage_export(cfg):
     bands = PriorityBands(cfg.triage.priority_bands)
     started = time.perf_counter()
 
-    from ticket_triage.triage.predictor import Predictor  # TensorFlow loads here
+    from ticket_triage.triage.artifacts import load_predictor  # TensorFlow loads here
 
-    predictor = Predictor.load(
+    predictor = load_predictor(
         cfg.paths.models_dir,
         settings.model_uri,
         settings.tracking_uri,

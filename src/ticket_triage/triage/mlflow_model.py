@@ -34,13 +34,9 @@ from mlflow.types import ColSpec, Schema
 
 from ticket_triage.data import schema
 from ticket_triage.data.clean import tag_lists
-from ticket_triage.data.vocab import load_vocabulary
+from ticket_triage.triage.artifacts import mlflow_artifacts, read_predictor
 from ticket_triage.triage.labels import PriorityBands, label_outputs
-from ticket_triage.trust.profile import Trust
 
-SERVING_MODEL = "serving_model"  # artifact names inside the logged model
-DEPARTMENTS = "departments"
-TRUST = "trust"
 EXPLAIN = "explain"  # the request parameter that asks for explanations
 REQUEST_TAGS_SEPARATOR = ","
 
@@ -50,18 +46,10 @@ class TicketTriageModel(mlflow.pyfunc.PythonModel):
     (``model_config``: ``priority_bands``, ``top_departments``, ``explain_tokens``)."""
 
     def load_context(self, context):
-        import keras
-
-        from ticket_triage.triage.predictor import Predictor  # TensorFlow loads here
-
-        serving = keras.saving.load_model(context.artifacts[SERVING_MODEL], safe_mode=True)
-        departments = context.artifacts.get(DEPARTMENTS)
-        departments = load_vocabulary(departments) if departments else []
-        trust = Trust.load(context.artifacts[TRUST]) if TRUST in context.artifacts else None
+        self.predictor = read_predictor(context.artifacts)  # TensorFlow loads here
         explained = int(context.model_config.get("explain_tokens", 0))  # logged before: none
-        self.predictor = Predictor(serving, departments, trust=trust)
-        self.explaining = functools.cache(  # traced on the first request that asks
-            lambda: Predictor(serving, departments, trust=trust, explained=explained)
+        self.explaining = functools.cache(  # traced on the first request that asks for it
+            lambda: read_predictor(context.artifacts, explained=explained)
         )
         self.bands = PriorityBands(context.model_config["priority_bands"])
         self.top = int(context.model_config["top_departments"])
@@ -131,9 +119,7 @@ def log_triage_model(
             ``explain_tokens``.
         **log_model_args: passed to ``mlflow.pyfunc.log_model`` (requirements, code paths).
     """
-    artifacts = {SERVING_MODEL: str(serving_file), TRUST: str(trust_file)}
-    if departments_file is not None:
-        artifacts[DEPARTMENTS] = str(departments_file)
+    artifacts = mlflow_artifacts(serving_file, departments_file, trust_file)
     model_config = {
         "priority_bands": PriorityBands(settings["priority_bands"]).to_dict(),
         "top_departments": int(settings["top_departments"]),

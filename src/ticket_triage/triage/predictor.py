@@ -2,33 +2,26 @@
 
 The model comes from ``models/`` (``serving.keras``, ``departments.txt`` and ``trust.json``, as
 ``train`` wrote them) or from MLflow (``models:/ticket-triage@champion``, ``runs:/<id>/model``):
-the labeled model ``train`` logs carries all three. Asked to, it also explains each ticket's
-department (``explain.Explainer``) in the same traced call. Batches go through the model in
-parallel ``tf.data`` map calls (one per core), about three times as fast as ``Model.predict`` on
-strings here.
+the labeled model ``train`` logs carries all three; ``artifacts`` loads them. Asked to, it also
+explains each ticket's department (``models.explain.Explainer``) in the same traced call.
+Batches go through the model in parallel ``tf.data`` map calls (one per core), about three times
+as fast as ``Model.predict`` on strings here.
 """
 
 import collections
 import os
-from pathlib import Path
 
 import keras
 import numpy as np
 import tensorflow as tf
 
-import ticket_triage.models  # noqa: F401  (registers the classes the model holds)
-from ticket_triage.data import schema
-from ticket_triage.data.vocab import load_vocabulary
 from ticket_triage.models.explain import Explainer
-from ticket_triage.models.serving import SERVING_FILE, vectorizer_of
+from ticket_triage.models.serving import vectorizer_of
 from ticket_triage.triage.labels import EXPLANATION_TOKENS, EXPLANATION_WEIGHTS
-from ticket_triage.trust import profile
-from ticket_triage.trust.profile import Trust
 
 # One model call per core at a time. AUTOTUNE starts low and ramps up over each new dataset,
 # which costs a third of the throughput when every chunk of an export is a new dataset.
 PARALLEL_CALLS = os.cpu_count() or 2
-DEPARTMENTS_FILE = schema.VOCABULARY_FILES[schema.DEPARTMENT]
 
 
 class Predictor:
@@ -69,56 +62,6 @@ class Predictor:
     def _explained(self, inputs):
         tokens, weights = Explainer(self.serving, self.explained)(inputs)
         return {**self._plain(inputs), EXPLANATION_TOKENS: tokens, EXPLANATION_WEIGHTS: weights}
-
-    @classmethod
-    def load(cls, models_dir, model_uri=None, tracking_uri=None, batch_size=1024, explained=0):
-        """From ``model_uri`` (an MLflow model URI) when given, else from ``models_dir``."""
-        if model_uri:
-            return cls._from_mlflow(model_uri, tracking_uri, batch_size, explained)
-        models_dir = Path(models_dir)
-        if not (models_dir / SERVING_FILE).exists():
-            raise schema.DataError(
-                f"no trained model at {models_dir / SERVING_FILE}: run `dvc repro train` (or "
-                "`python -m pipelines.train`) first, or set predict.model_uri"
-            )
-        serving = keras.saving.load_model(models_dir / SERVING_FILE, safe_mode=True)
-        departments_file = models_dir / DEPARTMENTS_FILE
-        if schema.HEAD_DEPARTMENT in serving.output and not departments_file.exists():
-            raise schema.DataError(
-                f"{departments_file} is missing: the model's department classes have no names; "
-                "train again (`dvc repro train`) to write it beside the model"
-            )
-        departments = load_vocabulary(departments_file) if departments_file.exists() else []
-        trust = Trust.load(models_dir / profile.FILE)
-        return cls(
-            serving, departments, batch_size, str(models_dir / SERVING_FILE), trust, explained
-        )
-
-    @classmethod
-    def _from_mlflow(cls, model_uri, tracking_uri, batch_size, explained):
-        import mlflow
-        from mlflow.exceptions import MlflowException
-
-        from ticket_triage.tracking.store import fluent_tracking_uri, resolve_uri
-        from ticket_triage.triage.mlflow_model import TicketTriageModel
-
-        uri = resolve_uri(tracking_uri)
-        try:
-            with fluent_tracking_uri(uri):
-                labeled = mlflow.pyfunc.load_model(model_uri).unwrap_python_model()
-        except MlflowException as error:
-            raise schema.DataError(
-                f"cannot load predict.model_uri={model_uri} from {uri}: {error}"
-            ) from error
-        if not isinstance(labeled, TicketTriageModel):
-            raise schema.DataError(
-                f"predict.model_uri={model_uri} is not a ticket-triage model "
-                f"(it holds {type(labeled).__name__}); use the `model` a training run logged"
-            )
-        loaded = labeled.predictor
-        return cls(
-            loaded.serving, loaded.departments, batch_size, model_uri, loaded.trust, explained
-        )
 
     def predict(self, inputs):
         """``{input name: (n, 1) strings}`` -> ``{head: (n, ...) array}``, in input order.
