@@ -38,8 +38,9 @@ def influential_tokens(serving, labels, tickets, path, per_department=PER_DEPART
     shares, counts = defaultdict(float), defaultdict(int)
     for start in range(0, len(tickets), BATCH):
         inputs = serving_inputs(tickets.iloc[start : start + BATCH], names)
-        department = keras.ops.convert_to_numpy(serving(inputs)[DEPARTMENT]).argmax(axis=1)
-        tokens, weights = (keras.ops.convert_to_numpy(part) for part in explainer(inputs))
+        outputs, tokens, weights = explainer(inputs)
+        department = keras.ops.convert_to_numpy(outputs[DEPARTMENT]).argmax(axis=1)
+        tokens, weights = keras.ops.convert_to_numpy(tokens), keras.ops.convert_to_numpy(weights)
         for chosen, words, values in zip(department, tokens, weights, strict=True):
             counts[chosen] += 1
             for word, value in zip(words, values, strict=True):

@@ -14,7 +14,7 @@ first layer sums each ticket's token rows in any order at inference).
 
 Example:
     >>> explainer = Explainer(serving, top=3)                               # doctest: +SKIP
-    >>> tokens, weights = explainer(inputs)                                 # doctest: +SKIP
+    >>> outputs, tokens, weights = explainer(inputs)                        # doctest: +SKIP
     >>> tokens[0]                                                           # doctest: +SKIP
     array([b'refund', b'charged', b'invoice'], dtype=object)
 """
@@ -22,7 +22,7 @@ Example:
 import tensorflow as tf
 
 from ticket_triage.data import schema
-from ticket_triage.models.serving import ticket_model_of, vectorizer_of
+from ticket_triage.models.serving import calibration_of, ticket_model_of, vectorizer_of
 from ticket_triage.models.spec import DEPARTMENT
 
 CANDIDATES = 2  # top tokens kept per wanted one: a token in both title and body counts once
@@ -39,6 +39,7 @@ class Explainer:
     def __init__(self, serving, top=3):
         self.vectorizer = vectorizer_of(serving)
         self.model = ticket_model_of(serving)
+        self.calibration = calibration_of(serving)
         self.top = top
         self.tokens = {  # input name -> its tokens by id (id 0: the OOV slot)
             name: tf.constant(["", *self.vectorizer.vocabularies[column]])
@@ -47,14 +48,21 @@ class Explainer:
         }
 
     def __call__(self, inputs):
-        """``{input: (n, 1) strings}`` -> ``(tokens, weights)``, each ``(n, top x 2)``, best
-        first; a weight of ``-inf`` or ``<= 0`` marks no token. Runs in a ``tf.function``."""
+        """``{input: (n, 1) strings}`` -> ``(outputs, tokens, weights)``.
+
+        ``outputs`` are the serving model's answers (``{head: tensor}``, calibrated as it
+        calibrates), from the same forward pass as the gradient, so explaining costs one backward
+        pass more than predicting. ``tokens`` and ``weights`` are ``(n, top x 2)``, best first;
+        a weight of ``-inf`` or ``<= 0`` marks no token. Runs in a ``tf.function``.
+        """
         tokens = self.vectorizer.tokens(inputs)
         values = {name: tf.cast(v.flat_values, "float32") for name, (_, v) in tokens.items()}
         with tf.GradientTape() as tape:
             tape.watch(values)
             outputs = self.model(self._vectors(tokens, values), training=False)
-            probabilities = outputs[DEPARTMENT] if isinstance(outputs, dict) else outputs
+            if not isinstance(outputs, dict):  # the Sequential model's single head
+                outputs = {DEPARTMENT: outputs}
+            probabilities = outputs[DEPARTMENT]
             chosen = tf.argmax(probabilities, axis=1)
             chosen_probability = tf.gather(probabilities, chosen, axis=1, batch_dims=1)
             score = tf.reduce_sum(tf.math.log(chosen_probability + 1e-12))
@@ -69,7 +77,9 @@ class Explainer:
         padded = shares.to_tensor(default_value=float("-inf"))
         wanted = tf.minimum(self.top * CANDIDATES, tf.shape(padded)[1])
         weights, order = tf.math.top_k(padded, k=wanted)
-        return tf.gather(words.to_tensor(), order, batch_dims=1), weights
+        if self.calibration is not None:
+            outputs = {**outputs, DEPARTMENT: self.calibration(probabilities)}
+        return outputs, tf.gather(words.to_tensor(), order, batch_dims=1), weights
 
     def _vectors(self, tokens, values):
         """The model's input vectors from token ids and (watched) values, as the vectorizer

@@ -85,3 +85,8 @@ def vectorizer_of(serving):
 def ticket_model_of(serving):
     """The trained ticket model inside a serving model (before any calibration)."""
     return next(layer for layer in serving.layers if isinstance(layer, keras.Model))
+
+
+def calibration_of(serving):
+    """The serving model's ``Temperature`` layer, or ``None`` (a model trained before it)."""
+    return next((layer for layer in serving.layers if isinstance(layer, Temperature)), None)

@@ -60,8 +60,8 @@ class Predictor:
         return self.serving(inputs, training=False)
 
     def _explained(self, inputs):
-        tokens, weights = Explainer(self.serving, self.explained)(inputs)
-        return {**self._plain(inputs), EXPLANATION_TOKENS: tokens, EXPLANATION_WEIGHTS: weights}
+        outputs, tokens, weights = Explainer(self.serving, self.explained)(inputs)
+        return {**outputs, EXPLANATION_TOKENS: tokens, EXPLANATION_WEIGHTS: weights}
 
     def predict(self, inputs):
         """``{input name: (n, 1) strings}`` -> ``{head: (n, ...) array}``, in input order.
