@@ -20,11 +20,11 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from ticket_triage.data import clean, ingest, schema
+from ticket_triage.data import clean, ingest, schema, source
 from ticket_triage.data.tokenizer import count_cut
 from ticket_triage.triage.inputs import serving_inputs
 from ticket_triage.triage.labels import PriorityBands, label_outputs
-from ticket_triage.triage.sources import check_source, known_size, ticket_chunks
+from ticket_triage.triage.sources import known_size, ticket_chunks
 from ticket_triage.triage.table_writer import TableWriter, check_output
 
 log = logging.getLogger(__name__)
@@ -47,7 +47,7 @@ def triage_export(cfg):
     settings = cfg.predict
     output = Path(settings.output)
     check_output(output, "predict.output")  # mistakes first: loading a model takes seconds
-    check_source(cfg.data)
+    source.choose(cfg.data)
     bands = PriorityBands(cfg.triage.priority_bands)
     started = time.perf_counter()
 
@@ -56,7 +56,7 @@ def triage_export(cfg):
     predictor = Predictor.load(
         cfg.paths.models_dir, settings.model_uri, settings.tracking_uri, settings.batch_size
     )
-    log.info("triaging %s with %s", _source_name(cfg.data), predictor.source)
+    log.info("triaging %s with %s", source.name(cfg.data), predictor.source)
     rejects_file = output.with_name(f"{output.stem}.rejects.csv")
     report_file = output.with_name(f"{output.stem}.report.json")
     for stale in (output, rejects_file, report_file):  # an earlier run's, which this replaces
@@ -88,13 +88,13 @@ def triage_export(cfg):
             progress.update(chunk.rows_in)
     if counts["rows_predicted"] == 0:
         raise schema.DataError(
-            f"no usable rows in {_source_name(cfg.data)}: "
+            f"no usable rows in {source.name(cfg.data)}: "
             f"{', '.join(f'{n} x {r}' for r, n in reasons.items()) or 'no rows at all'}; "
             f"see {rejects_file}"
         )
     seconds = time.perf_counter() - started
     report = {
-        "source": _source_name(cfg.data),
+        "source": source.name(cfg.data),
         "model": predictor.source,
         "output": str(output),
         "rejects": str(rejects_file) if counts["rows_rejected"] else None,
@@ -121,9 +121,3 @@ def _append_rejects(rejects, path):
     frame = rejects.reindex(columns=REJECT_COLUMNS)
     frame[schema.TAGS] = clean.tags_as_text(frame[schema.TAGS])
     frame.to_csv(path, mode="a", header=not path.exists(), index=False)
-
-
-def _source_name(data):
-    if data.source == "synthetic":
-        return f"synthetic(num_tickets={data.num_tickets})"
-    return str(data.get("path"))
