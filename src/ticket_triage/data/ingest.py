@@ -66,9 +66,10 @@ def read_export(path, file_format="auto", limit=None, csv_separator="auto", enco
         DataError: also when the file holds no records at all.
     """
     chunks = list(read_chunks(path, WHOLE_READ_CHUNK, file_format, limit, csv_separator, encoding))
-    records = pd.concat([chunk.records for chunk in chunks], ignore_index=True) if chunks else None
-    if not chunks or (records.empty and not any(len(chunk.malformed) for chunk in chunks)):
+    if not any(len(chunk.records) or len(chunk.malformed) for chunk in chunks):
         raise schema.DataError(f"{path} holds no records")
+    parts = [chunk.records for chunk in chunks if len(chunk.records)] or [chunks[0].records]
+    records = pd.concat(parts, ignore_index=True)  # an empty part would turn integers to floats
     malformed = pd.concat([chunk.malformed for chunk in chunks], ignore_index=True)
     return Export(records, malformed, chunks[0].encoding, chunks[0].separator)
 
@@ -386,22 +387,26 @@ def _shown(text, encoding):
 
 
 def _jsonl_chunks(path, chunk_size, encoding):
-    rows, bad = [], []
+    rows, bad, columns = [], [], []
     for position, (line, value, text) in enumerate(_json_lines(path, encoding), start=1):
         if isinstance(value, str):
             bad.append((position, line, value, _shown(text.rstrip("\r\n"), encoding)))
         else:
             rows.append((position, value))
         if len(rows) == chunk_size:
-            yield _jsonl_chunk(rows, bad)
-            rows, bad = [], []
+            records, malformed = _jsonl_chunk(rows, bad, columns)
+            yield records, malformed
+            rows, bad, columns = [], [], records.columns[1:]
     if rows or bad:
-        yield _jsonl_chunk(rows, bad)
+        yield _jsonl_chunk(rows, bad, columns)
 
 
-def _jsonl_chunk(rows, bad):
-    records = pd.DataFrame.from_records([value for _, value in rows])
-    records.insert(0, ROW, [position for position, _ in rows])
+def _jsonl_chunk(rows, bad, columns):
+    """A chunk's records (with the previous chunk's columns when it holds malformed ones only)
+    and malformed records."""
+    values = [value for _, value in rows]
+    records = pd.DataFrame.from_records(values) if values else pd.DataFrame(columns=columns)
+    records.insert(0, ROW, np.array([position for position, _ in rows], dtype=np.int64))
     rows, lines, reasons, raw = ([item[i] for item in bad] for i in range(4))
     return records, _malformed(rows, lines, reasons, raw)
 
