@@ -6,6 +6,9 @@ line that does not parse) do not stop it: they come back as rejects, each with w
 Text is decoded with the file's encoding (:mod:`.encoding`), CSV fields split at its separator
 (:mod:`.separator`); bytes that the encoding cannot decode stay visible for rejection.
 
+:func:`read_chunks` reads an export a chunk at a time (``predict``), :func:`read_export` all of it
+(``prepare``): its chunks, concatenated.
+
 Example:
     >>> export = read_export("tickets.csv")                                    # doctest: +SKIP
     >>> export.encoding, export.separator                                      # doctest: +SKIP
@@ -312,13 +315,12 @@ def _csv_chunks(path, chunk_size, separator, encoding):
             columns = frame.columns
             if not kept and len(frame) and len(frame.columns) == 1:
                 _check_single_column(path, str(frame.columns[0]), separator)
-            header = 1  # a skipped record's position: its line, after the header's
-            skipped.update(line - header for line in lines)
+            positions = [line - 1 for line in lines]  # line 1 is the header
+            skipped.update(positions)
             numbers = _row_numbers(len(frame), skipped, after=before)
             frame.index = pd.RangeIndex(kept, kept + len(frame))
             frame.insert(0, ROW, np.array(numbers, dtype=np.int64))
             raw = _physical_lines(path, set(lines), encoding)
-            positions = [line - header for line in lines]
             yield frame, _malformed(positions, lines, reasons, [raw.get(n, "") for n in lines])
             before, kept = numbers[-1] if numbers else before, kept + len(frame)
 
