@@ -6,6 +6,7 @@ import sqlite3
 import psycopg2.errors
 import pytest
 import sqlalchemy
+import tenacity
 from mlflow.exceptions import MlflowException, RestException
 
 from ticket_triage.tracking import store
@@ -115,3 +116,13 @@ def test_any_other_error_is_raised_at_once(make, tmp_path):
     with pytest.raises(type(error)):
         store.retrying(call)
     assert call.calls == 1
+
+
+@pytest.mark.parametrize("attempt", [1, 2, 5, 30])
+def test_waits_double_from_a_tenth_of_a_second_up_to_two_with_jitter(attempt):
+    state = tenacity.RetryCallState(retry_object=None, fn=None, args=(), kwargs={})
+    state.attempt_number = attempt
+    base = min(2.0, 0.1 * 2 ** (attempt - 1))
+    waits = [store._backoff(state) for _ in range(200)]
+    assert base * 0.5 <= min(waits) and max(waits) <= base * 1.5
+    assert max(waits) - min(waits) > base * 0.5  # spread: parallel writers do not retry in step
