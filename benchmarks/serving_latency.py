@@ -13,7 +13,6 @@ import argparse
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -21,6 +20,8 @@ import urllib.request
 from pathlib import Path
 
 import numpy as np
+
+from ticket_triage.local_servers import free_port, wait_until_answers
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -59,9 +60,7 @@ def in_process(model_uri, requests, batch):
 
 
 def over_http(model_uri, tracking_uri, requests, batch):
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     command = ["mlflow", "models", "serve", "-m", model_uri, "--env-manager", "local"]
     server = subprocess.Popen(
         [sys.executable, "-m", *command, "-h", "127.0.0.1", "-p", str(port)],
@@ -76,7 +75,7 @@ def over_http(model_uri, tracking_uri, requests, batch):
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        wait_for(url)
+        wait_until_answers(f"{url}/ping", server, "mlflow models serve")
         one = json.dumps({"dataframe_records": tickets(1).to_dict(orient="records")}).encode()
         many = json.dumps(
             {"dataframe_split": tickets(batch).to_dict(orient="split", index=False)}
@@ -88,17 +87,6 @@ def over_http(model_uri, tracking_uri, requests, batch):
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
-
-
-def wait_for(url, timeout=180):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/ping", timeout=2):
-                return
-        except OSError:
-            time.sleep(1)
-    raise SystemExit(f"mlflow models serve did not start in {timeout} s")
 
 
 def post(url, body):

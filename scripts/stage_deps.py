@@ -12,6 +12,7 @@ stands for its files when the stage loads all of them. Data dependencies (``data
 
 import ast
 import sys
+import tomllib
 from pathlib import Path
 
 import yaml
@@ -64,12 +65,22 @@ def code_files(entry):
                 todo.append(prefix)
         todo.extend(imported_modules(name) - seen)
     files = {module_file(name).relative_to(ROOT) for name in seen}
+    for package, globs in _package_data().items():  # files a loaded package reads (phrases)
+        if package in seen:
+            folder = module_file(package).parent
+            files |= {path.relative_to(ROOT) for glob in globs for path in folder.glob(glob)}
     kernels = ROOT / "src/ticket_triage/kernels"
     if Path("src/ticket_triage/kernels/__init__.py") in files:  # the sources of its library
         files |= {
             path.relative_to(ROOT) for path in kernels.iterdir() if path.suffix in (".cc", ".h")
         }
     return files
+
+
+def _package_data():
+    """Package -> the globs of its data files, from pyproject.toml (what a wheel ships)."""
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    return config.get("package-data", {})
 
 
 def config_files(stage):

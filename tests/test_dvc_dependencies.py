@@ -25,4 +25,6 @@ def test_function_level_imports_count():
     assert "src/ticket_triage/training/run.py" in files
     assert "src/ticket_triage/kernels/token_rows.cc" in files  # the library's sources too
     assert "src/ticket_triage/data/synthetic.py" not in files  # prepare's, not train's
+    prepare = {str(path) for path in code_files("pipelines.prepare")}
+    assert "src/ticket_triage/data/phrases/en.yaml" in prepare  # package data it reads
     assert {str(path) for path in config_files("prepare")} >= {"conf/prepare.yaml", "conf/data"}

@@ -6,7 +6,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
 
-from ticket_triage.data import schema, synthetic, synthetic_long_tail
+from ticket_triage.data import schema, synthetic
 
 
 @pytest.fixture(scope="module")
@@ -16,7 +16,7 @@ def tickets():
 
 def test_department_sizes_have_a_long_tail(tickets):
     shares = tickets[schema.DEPARTMENT].value_counts(normalize=True)
-    assert set(shares.index) == set(synthetic_long_tail.DEPARTMENTS)
+    assert set(shares.index) == set(synthetic.LONG_TAIL_DEPARTMENTS)
     assert shares.index[0] == "technical" and shares.iloc[0] > 0.55
     assert (shares < 0.01).sum() >= 2  # some departments under 1% of the tickets
     balanced = synthetic.generate_tickets(20_000, seed=3)
@@ -34,9 +34,9 @@ def test_rare_departments_are_learnable_from_their_words(tickets):
         test[schema.DEPARTMENT],
         predicted,
         average=None,
-        labels=list(synthetic_long_tail.DEPARTMENTS),
+        labels=list(synthetic.LONG_TAIL_DEPARTMENTS),
     )
-    scores = dict(zip(synthetic_long_tail.DEPARTMENTS, per_class, strict=True))
+    scores = dict(zip(synthetic.LONG_TAIL_DEPARTMENTS, per_class, strict=True))
     assert np.all(per_class > 0.5), scores
 
 

@@ -6,14 +6,14 @@ import pytest
 from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.linear_model import LogisticRegression
 
-from ticket_triage.data import schema, synthetic
+from ticket_triage.data import phrases, schema, synthetic
 from ticket_triage.data.prepare import drop_duplicates
 from ticket_triage.data.tokenizer import CJK, token_lists
 
 
 def test_every_chinese_table_translates_the_english_one_entry_for_entry():
-    english, chinese = synthetic.PHRASEBOOKS["en"], synthetic.PHRASEBOOKS["zh"]
-    for field in dataclasses.fields(synthetic.Phrasebook):
+    english, chinese = phrases.phrasebook("en"), phrases.phrasebook("zh")
+    for field in dataclasses.fields(phrases.Phrasebook):
         en, zh = getattr(english, field.name), getattr(chinese, field.name)
         if isinstance(en, dict):
             assert en.keys() == zh.keys(), field.name

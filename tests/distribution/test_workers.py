@@ -5,9 +5,10 @@ import json
 import pytest
 
 from tests.conftest import compose_config
-from ticket_triage.distribution.local_workers import _parse, free_ports, tf_config, worker_arguments
+from ticket_triage.distribution.local_workers import _parse, tf_config, worker_arguments
 from ticket_triage.distribution.worker import Worker, worker_config
 from ticket_triage.errors import ConfigError
+from ticket_triage.local_servers import free_ports
 
 
 def test_local_workers_form_one_cluster_on_distinct_free_ports():

@@ -2,18 +2,11 @@
 
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+from ticket_triage.local_servers import free_port, wait_until_answers
 
 
 class MlflowServer:
@@ -50,20 +43,18 @@ class MlflowServer:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-        deadline = time.monotonic() + self.startup_timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(
-                    f"mlflow server exited: {(self.folder / 'server.log').read_text()}"
-                )
-            try:
-                with urllib.request.urlopen(f"{self.url}/health", timeout=2) as response:
-                    if response.status == 200:
-                        return self.url
-            except OSError:
-                time.sleep(1)
-        self.stop()
-        raise RuntimeError(f"mlflow server did not answer /health in {self.startup_timeout} s")
+        try:
+            wait_until_answers(
+                f"{self.url}/health",
+                self.process,
+                "mlflow server",
+                self.folder / "server.log",
+                self.startup_timeout,
+            )
+        except BaseException:
+            self.stop()
+            raise
+        return self.url
 
     def stop(self):
         """Stop the server and its workers (its own process group)."""

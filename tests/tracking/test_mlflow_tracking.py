@@ -14,8 +14,9 @@ import pytest
 from mlflow import MlflowClient
 
 from tests.conftest import ROOT, require_tool, run_train_multirun
-from tests.tracking.mlflow_server import MlflowServer, free_port
+from tests.tracking.mlflow_server import MlflowServer
 from ticket_triage.errors import TrackingUnavailable
+from ticket_triage.local_servers import free_port
 from ticket_triage.tracking.runs import TrackedRun
 from ticket_triage.training.run import train
 

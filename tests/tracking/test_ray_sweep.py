@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT
-from tests.tracking.mlflow_server import free_port
 from tests.tracking.test_sweep_parent import sweep_runs
+from ticket_triage.local_servers import free_port
 
 RAY = str(Path(sys.executable).parent / "ray")
 

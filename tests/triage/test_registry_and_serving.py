@@ -6,7 +6,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -18,7 +17,7 @@ from mlflow import MlflowClient
 from omegaconf import OmegaConf
 
 from tests.conftest import compose_config
-from tests.tracking.mlflow_server import free_port
+from ticket_triage.local_servers import free_port, wait_until_answers
 from ticket_triage.registry.promotion import PromotionMetric
 from ticket_triage.registry.register import register_and_promote, register_evaluated
 from ticket_triage.tracking.predictions import MODEL_URI_TAG
@@ -137,27 +136,12 @@ def served(evaluated, tmp_path_factory):
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        wait_until_up(url, process, log.name)
+        wait_until_answers(f"{url}/ping", process, "mlflow models serve", log.name)
         yield url, run
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=30)
         log.close()
-
-
-def wait_until_up(url, process, log_file, timeout=180):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            output = Path(log_file).read_text()[-3000:]
-            raise RuntimeError(f"mlflow models serve exited: {output}")
-        try:
-            with urllib.request.urlopen(f"{url}/ping", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(1)
-    raise RuntimeError(f"mlflow models serve did not answer /ping in {timeout} s")
 
 
 def post(url, body, content_type="application/json"):

@@ -6,6 +6,9 @@ line that does not parse) do not stop it: they come back as rejects, each with w
 Text is decoded with the file's encoding (:mod:`.encoding`), CSV fields split at its separator
 (:mod:`.separator`); bytes that the encoding cannot decode stay visible for rejection.
 
+:func:`read_chunks` reads an export a chunk at a time (``predict``), :func:`read_export` all of it
+(``prepare``): its chunks, concatenated.
+
 Example:
     >>> export = read_export("tickets.csv")                                    # doctest: +SKIP
     >>> export.encoding, export.separator                                      # doctest: +SKIP
@@ -25,14 +28,15 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import NamedTuple
 
+import numpy as np
 import pandas as pd
 
 from ticket_triage.data import encoding as encodings
 from ticket_triage.data import schema
 from ticket_triage.data import separator as separators
 
-ROW = "row"  # 1-based position of a record among the records read (header excluded)
-LINE = "line"  # physical line of the file, for records that could not be parsed at all
+ROW = "row"  # 1-based position of a record in the file, malformed records included
+LINE = "line"  # for a record that could not be parsed: its line (header = line 1 in a CSV file)
 REASON = "reason"
 COLUMN = "column"
 RAW = "raw"
@@ -45,11 +49,12 @@ FORMATS = {
     ".jsonl": "jsonl",
     ".ndjson": "jsonl",
 }
+WHOLE_READ_CHUNK = 100_000  # records per chunk of read_export, which concatenates them
 _SKIPPED_LINE = re.compile(r"Skipping line (\d+): (.*)")
 
 
 class Export(NamedTuple):
-    """What :func:`read_export` read, and how (``None`` where a setting does not apply)."""
+    """What :func:`read_chunks` read, and how (``None`` where a setting does not apply)."""
 
     records: pd.DataFrame  # the file's columns plus ``row``
     malformed: pd.DataFrame  # records that could not be parsed: ``line``, ``reason``, ``raw``
@@ -58,97 +63,83 @@ class Export(NamedTuple):
 
 
 def read_export(path, file_format="auto", limit=None, csv_separator="auto", encoding="auto"):
-    """Read every record of an export as text, keeping undecodable bytes visible for rejection.
+    """Every record of an export at once: the chunks of :func:`read_chunks`, concatenated.
+
+    Raises:
+        DataError: also when the file holds no records at all.
+    """
+    chunks = list(read_chunks(path, WHOLE_READ_CHUNK, file_format, limit, csv_separator, encoding))
+    if not any(len(chunk.records) or len(chunk.malformed) for chunk in chunks):
+        raise schema.DataError(f"{path} holds no records")
+    parts = [chunk.records for chunk in chunks if len(chunk.records)] or [chunks[0].records]
+    records = pd.concat(parts, ignore_index=True)  # an empty part would turn integers to floats
+    malformed = pd.concat([chunk.malformed for chunk in chunks], ignore_index=True)
+    return Export(records, malformed, chunks[0].encoding, chunks[0].separator)
+
+
+def read_chunks(
+    path, chunk_size, file_format="auto", limit=None, csv_separator="auto", encoding="auto"
+):
+    """Read an export ``chunk_size`` records at a time, so memory stays bounded; every record as
+    text, undecodable bytes kept visible for rejection.
+
+    Rows are numbered by their place in the file across chunks; a malformed record comes with the
+    chunk in which it was met.
 
     Args:
         path: the export file.
+        chunk_size: records per chunk.
         file_format: ``csv``, ``parquet``, ``jsonl`` or ``auto`` (from the file suffix).
-        limit: read at most this many records (``None``: all).
+        limit: read at most this many records (``None``: all); malformed records met before the
+            last of them come along, later ones do not.
         csv_separator: the CSV field separator, or ``auto`` to sniff it.
         encoding: the text encoding of a CSV or JSONL file, or ``auto`` to decide it from the bytes.
-
-    Returns:
-        An :class:`Export`.
-    """
-    path = Path(path)
-    kind = _format_of(path, file_format)
-    with _unreadable_as_data_error(path, kind):
-        used_encoding, used_separator = _text_settings(path, kind, csv_separator, encoding)
-        if kind == "parquet":  # typed columns: no encoding, no separator
-            records = pd.read_parquet(path)
-            records = records.head(limit) if limit else records
-            malformed = _malformed([])
-        elif kind == "csv":
-            _check_repeated_columns(path, used_separator, used_encoding)
-            records, malformed = _read_csv(path, limit, used_separator, used_encoding)
-        else:
-            records, malformed = _read_jsonl(path, limit, used_encoding)
-    if records.empty and malformed.empty:
-        raise schema.DataError(f"{path} holds no records")
-    if kind == "csv" and len(records.columns) == 1:
-        _check_single_column(path, str(records.columns[0]), used_separator)
-    records.insert(0, ROW, _row_numbers(len(records), _skipped_rows(malformed, kind), after=0))
-    return Export(records, malformed, used_encoding, used_separator)
-
-
-def iter_export(path, chunk_size, file_format="auto", csv_separator="auto", encoding="auto"):
-    """:func:`read_export` a chunk of ``chunk_size`` records at a time, so memory stays bounded.
-
-    Rows are numbered across chunks as :func:`read_export` numbers them; malformed records come
-    with the chunk in which the reader met them.
 
     Yields:
         An :class:`Export` per chunk.
     """
     path = Path(path)
-    kind = _format_of(path, file_format)
-    last_row, skipped = 0, set()
+    kind = check_file(path, file_format)
     with _unreadable_as_data_error(path, kind):
         used_encoding, used_separator = _text_settings(path, kind, csv_separator, encoding)
-        if kind == "parquet":
+        if kind == "parquet":  # typed columns: no encoding, no separator
             chunks = _parquet_chunks(path, chunk_size)
         elif kind == "csv":
             _check_repeated_columns(path, used_separator, used_encoding)
             chunks = _csv_chunks(path, chunk_size, used_separator, used_encoding)
         else:
             chunks = _jsonl_chunks(path, chunk_size, used_encoding)
-        for records, malformed in chunks:
-            if kind == "csv" and last_row == 0 and len(records.columns) == 1:
-                _check_single_column(path, str(records.columns[0]), used_separator)
-            skipped |= _skipped_rows(malformed, kind)
-            numbers = _row_numbers(len(records), skipped, after=last_row)
-            records.insert(0, ROW, numbers)
-            last_row = numbers[-1] if numbers else last_row
-            yield Export(records, malformed, used_encoding, used_separator)
+        for records, malformed in _up_to(limit, chunks):
+            yield Export(records, malformed.drop(columns=ROW), used_encoding, used_separator)
 
 
-def _skipped_rows(malformed, kind):
-    """The row numbers of the records that could not be parsed (a CSV file's header is line 1)."""
-    header_lines = 1 if kind == "csv" else 0
-    return {int(line) - header_lines for line in malformed[LINE]}
+def _up_to(limit, chunks):
+    """The ``(records, malformed)`` chunks up to the ``limit``-th record (``None``: all), as
+    pandas' ``nrows`` counts: malformed records before the last record read come along."""
+    left = limit
+    for records, malformed in chunks:
+        if left is not None and len(records) >= left:
+            records = records.head(left)
+            last = records[ROW].iloc[-1] if len(records) else 0
+            yield records, malformed[malformed[ROW] < last]
+            return
+        left = None if left is None else left - len(records)
+        yield records, malformed
 
 
-def _row_numbers(count, skipped, after):
-    """Numbers for ``count`` parsed records that follow row ``after``: each record's position in
-    the file, so a malformed record before it does not shift it (rejects.csv names the row a
-    user finds in the export).
-
-    Example:
-        >>> _row_numbers(4, skipped={3}, after=0)
-        [1, 2, 4, 5]
-    """
-    numbers, row = [], after
-    while len(numbers) < count:
-        row += 1
-        if row not in skipped:
-            numbers.append(row)
-    return numbers
+def check_file(path, file_format="auto"):
+    """The format of the export at ``path`` (``csv``, ``parquet`` or ``jsonl``), or the
+    ``DataError`` that reading it would raise first: no such file, a folder, a workbook, an
+    unknown format."""
+    path = Path(path)
+    kind = _format_of(path, file_format)
+    if not path.is_file():
+        raise schema.DataError(f"cannot read {path}: no such file")
+    return kind
 
 
 def _text_settings(path, kind, csv_separator, encoding):
     """``(encoding, separator)`` to read ``path`` with (``None`` where one does not apply)."""
-    if not path.is_file():
-        raise schema.DataError(f"cannot read {path}: no such file")
     if kind == "parquet":
         return None, None
     used_encoding = encodings.resolve_encoding(path, encoding)
@@ -171,32 +162,13 @@ def _unreadable_as_data_error(path, kind):
 def _parquet_chunks(path, chunk_size):
     import pyarrow.parquet as pq
 
+    before = 0
     with pq.ParquetFile(path) as parquet:
         for batch in parquet.iter_batches(batch_size=chunk_size):
-            yield batch.to_pandas(), _malformed([])
-
-
-def _csv_chunks(path, chunk_size, separator, encoding):
-    reader = pd.read_csv(path, chunksize=chunk_size, **_csv_options(separator, encoding))
-    with reader:
-        while True:
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always", pd.errors.ParserWarning)
-                records = next(reader, None)
-            if records is None:
-                return
-            yield records, _malformed(_skipped_lines(caught), path, encoding)
-
-
-def _jsonl_chunks(path, chunk_size, encoding):
-    rows, bad = [], []
-    for number, value in _json_lines(path, encoding):
-        (bad if isinstance(value, str) else rows).append((number, value))
-        if len(rows) == chunk_size:
-            yield pd.DataFrame.from_records([v for _, v in rows]), _malformed(bad, path, encoding)
-            rows, bad = [], []
-    if rows or bad:
-        yield pd.DataFrame.from_records([v for _, v in rows]), _malformed(bad, path, encoding)
+            records = batch.to_pandas()
+            records.insert(0, ROW, np.arange(before + 1, before + len(records) + 1))
+            before += len(records)
+            yield records, _malformed([], [], [], [])
 
 
 def map_columns(records, columns, source):
@@ -315,12 +287,49 @@ def _check_repeated_columns(path, separator, encoding):
         )
 
 
-def _read_csv(path, limit, separator, encoding):
-    """Fast C parser; records with the wrong number of fields are skipped by it and kept by us."""
+def _csv_chunks(path, chunk_size, separator, encoding):
+    """Chunks of a CSV file, parsed by pandas' C parser, which skips a record with more fields
+    than the header and names it only in a warning: the warning gives the record's line, and
+    the record comes back malformed, with its text from the file.
+
+    The parser's own bad-line hook cannot keep that promise. ``on_bad_lines=<callable>`` needs
+    the python engine, which drops without a word a record whose quoting its strict ``csv``
+    module refuses (``"a"b``: pandas issue 53599), one the C parser reads; pyarrow's
+    ``invalid_row_handler`` numbers rows only when parsing on one thread, rejects a record with
+    fewer fields (padded here) and fails on a row with bytes that are not UTF-8.
+    """
+    with _parser_warnings() as met:  # the parser reads its first chunk here already
+        reader = pd.read_csv(path, chunksize=chunk_size, **_csv_options(separator, encoding))
+    before, kept, skipped, columns = 0, 0, set(), None
+    with reader:
+        while True:
+            with _parser_warnings() as more:
+                frame = next(reader, None)
+            met += more
+            lines, reasons = _skipped_lines(met)
+            met.clear()
+            if frame is None and not lines:
+                return
+            if frame is None:  # records skipped at the very end
+                frame = pd.DataFrame(columns=columns, dtype=object)
+            columns = frame.columns
+            if not kept and len(frame) and len(frame.columns) == 1:
+                _check_single_column(path, str(frame.columns[0]), separator)
+            positions = [line - 1 for line in lines]  # line 1 is the header
+            skipped.update(positions)
+            numbers = _row_numbers(len(frame), skipped, after=before)
+            frame.index = pd.RangeIndex(kept, kept + len(frame))
+            frame.insert(0, ROW, np.array(numbers, dtype=np.int64))
+            raw = _physical_lines(path, set(lines), encoding)
+            yield frame, _malformed(positions, lines, reasons, [raw.get(n, "") for n in lines])
+            before, kept = numbers[-1] if numbers else before, kept + len(frame)
+
+
+@contextlib.contextmanager
+def _parser_warnings():
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", pd.errors.ParserWarning)
-        records = pd.read_csv(path, nrows=limit, **_csv_options(separator, encoding))
-    return records, _malformed(_skipped_lines(caught), path, encoding)
+        yield caught
 
 
 def _csv_options(separator, encoding):
@@ -335,53 +344,30 @@ def _csv_options(separator, encoding):
 
 
 def _skipped_lines(caught_warnings):
-    skipped = []
+    """``(lines, reasons)`` of the records the C parser skipped, from its warnings."""
+    lines, reasons = [], []
     for warning in caught_warnings:
         for match in _SKIPPED_LINE.finditer(str(warning.message)):
-            skipped.append((int(match.group(1)), f"malformed CSV record: {match.group(2)}"))
-    return skipped
+            lines.append(int(match.group(1)))
+            reasons.append(f"malformed CSV record: {match.group(2)}")
+    return lines, reasons
 
 
-def _read_jsonl(path, limit, encoding):
-    rows, bad = [], []
-    for number, value in _json_lines(path, encoding):
-        if limit is not None and len(rows) >= limit:
-            break
-        (bad if isinstance(value, str) else rows).append((number, value))
-    records = pd.DataFrame.from_records([value for _, value in rows])
-    return records, _malformed(bad, path, encoding)
+def _row_numbers(count, skipped, after):
+    """Numbers for ``count`` parsed records that follow row ``after``: each record's position in
+    the file, so a malformed record before it does not shift it (rejects.csv names the row a
+    user finds in the export).
 
-
-def _json_lines(path, encoding):
-    """``(line number, object)`` for each non-empty line; the object is a reason string for a
-    line that is not a JSON object."""
-    with path.open(encoding=encoding, errors="surrogateescape", newline="\n") as lines:
-        for number, line in enumerate(lines, start=1):
-            text = line.strip()
-            if not text:
-                continue
-            try:
-                value = json.loads(text)
-            except json.JSONDecodeError as error:
-                yield number, f"malformed JSON record: {error.msg}"
-                continue
-            if not isinstance(value, Mapping):
-                yield number, "malformed JSON record: not an object"
-                continue
-            yield number, value
-
-
-def _malformed(lines_and_reasons, path=None, encoding=None):
-    """Rejects for records that never became rows, with the file's own text of each line."""
-    wanted = {line for line, _ in lines_and_reasons}
-    raw_lines = _physical_lines(path, wanted, encoding) if path else {}
-    return pd.DataFrame(
-        {
-            LINE: [line for line, _ in lines_and_reasons],
-            REASON: [reason for _, reason in lines_and_reasons],
-            RAW: [raw_lines.get(line, "") for line, _ in lines_and_reasons],
-        }
-    )
+    Example:
+        >>> _row_numbers(4, skipped={3}, after=0)
+        [1, 2, 4, 5]
+    """
+    numbers, row = [], after
+    while len(numbers) < count:
+        row += 1
+        if row not in skipped:
+            numbers.append(row)
+    return numbers
 
 
 def _physical_lines(path, wanted, encoding):
@@ -396,3 +382,57 @@ def _physical_lines(path, wanted, encoding):
             if number >= last:
                 break
     return found
+
+
+def _shown(text, encoding):
+    return text.encode(encoding, "surrogateescape").decode(encoding, "backslashreplace")
+
+
+def _jsonl_chunks(path, chunk_size, encoding):
+    rows, bad, columns = [], [], []
+    for position, (line, value, text) in enumerate(_json_lines(path, encoding), start=1):
+        if isinstance(value, str):
+            bad.append((position, line, value, _shown(text.rstrip("\r\n"), encoding)))
+        else:
+            rows.append((position, value))
+        if len(rows) == chunk_size:
+            records, malformed = _jsonl_chunk(rows, bad, columns)
+            yield records, malformed
+            rows, bad, columns = [], [], records.columns[1:]
+    if rows or bad:
+        yield _jsonl_chunk(rows, bad, columns)
+
+
+def _jsonl_chunk(rows, bad, columns):
+    """A chunk's records (with the previous chunk's columns when it holds malformed ones only)
+    and malformed records."""
+    values = [value for _, value in rows]
+    records = pd.DataFrame.from_records(values) if values else pd.DataFrame(columns=columns)
+    records.insert(0, ROW, np.array([position for position, _ in rows], dtype=np.int64))
+    rows, lines, reasons, raw = ([item[i] for item in bad] for i in range(4))
+    return records, _malformed(rows, lines, reasons, raw)
+
+
+def _json_lines(path, encoding):
+    """``(line number, object, line)`` for each non-empty line; the object is a reason string for
+    a line that is not a JSON object."""
+    with path.open(encoding=encoding, errors="surrogateescape", newline="\n") as lines:
+        for number, line in enumerate(lines, start=1):
+            text = line.strip()
+            if not text:
+                continue
+            try:
+                value = json.loads(text)
+            except json.JSONDecodeError as error:
+                yield number, f"malformed JSON record: {error.msg}", line
+                continue
+            if not isinstance(value, Mapping):
+                yield number, "malformed JSON record: not an object", line
+                continue
+            yield number, value, line
+
+
+def _malformed(rows, lines, reasons, raw):
+    """Rejects for records that never became rows (``row``: their place, dropped once a limit
+    has been applied)."""
+    return pd.DataFrame({ROW: rows, LINE: lines, REASON: reasons, RAW: raw})

@@ -21,7 +21,16 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ticket_triage.data import clean, ingest, schema, split, synthetic, tokenizer, vocab
+from ticket_triage.data import (
+    clean,
+    ingest,
+    schema,
+    source,
+    split,
+    synthetic,
+    tokenizer,
+    vocab,
+)
 from ticket_triage.outputs import fresh_folder
 
 log = logging.getLogger(__name__)
@@ -44,15 +53,15 @@ def _prepare_into(cfg, out, final):
     # Independent streams: reusing one seed for generator and split correlates them (the split
     # would sort tickets by the very draws that chose their department).
     generator_seed, split_seed = np.random.SeedSequence(cfg.seed).spawn(2)
-    tickets, rejects, rows_in, source, read_as = load_tickets(cfg.data, generator_seed)
-    log.info("%s: %d rows read, %d rejected", source, rows_in, len(rejects))
+    tickets, rejects, rows_in, source_name, read_as = load_tickets(cfg.data, generator_seed)
+    log.info("%s: %d rows read, %d rejected", source_name, rows_in, len(rejects))
     tickets, duplicates = drop_duplicates(tickets)
     log.info("%d duplicates dropped, %d tickets kept", len(duplicates), len(tickets))
     if tickets.empty:  # the previous output stays; the rejects go beside it
         rejected = final.with_name(f"{final.name}.rejects.csv")
         _write_csv(rejects, rejected)
         raise schema.DataError(
-            f"no usable rows in {source}: {_top_reasons(rejects)}; see {rejected}"
+            f"no usable rows in {source_name}: {_top_reasons(rejects)}; see {rejected}"
         )
 
     stratify_by = cfg.split.stratify_by if cfg.split.stratify_by in tickets else None
@@ -83,7 +92,7 @@ def _prepare_into(cfg, out, final):
     _write_csv(duplicates, out / "duplicates.csv")
 
     report = {
-        "source": source,
+        "source": source_name,
         **read_as,  # the encoding and CSV separator the file was read with
         "rows_in": rows_in,
         "rows_kept": len(tickets),
@@ -117,18 +126,14 @@ def load_tickets(data, seed):
         ``(tickets, rejects, rows_in, source_name, read_as)``; ``read_as`` holds the ``encoding``
         and ``csv_separator`` the file was read with (``None`` where they do not apply).
     """
-    if data.source == "synthetic":
+    if source.choose(data) == source.SYNTHETIC:
         generated = synthetic.generate_tickets(
             data.num_tickets, seed=seed, language=data.language, long_tail=data.long_tail
         )
         generated.insert(0, ingest.ROW, range(1, len(generated) + 1))
         tickets, rejects = clean.clean_rows(generated)
-        source = f"synthetic(num_tickets={data.num_tickets})"
-        return tickets, rejects, len(generated), source, {"encoding": None, "csv_separator": None}
-    if data.source != "file":
-        raise schema.DataError(f"data.source = '{data.source}' is not one of synthetic, file")
-    if not data.get("path"):
-        raise schema.DataError("data.path is not set: point it at a CSV, Parquet or JSONL export")
+        read_as = {"encoding": None, "csv_separator": None}
+        return tickets, rejects, len(generated), source.name(data), read_as
     path = Path(data.path)
     records, malformed, encoding, separator = ingest.read_export(
         path, data.format, data.num_tickets, data.csv_separator, data.encoding
@@ -146,7 +151,7 @@ def load_tickets(data, seed):
         rejects = pd.concat([rejects, malformed], ignore_index=True)
         rejects[[ingest.ROW, ingest.LINE]] = rejects[[ingest.ROW, ingest.LINE]].astype("Int64")
     read_as = {"encoding": encoding, "csv_separator": separator}
-    return tickets, rejects, len(records) + len(malformed), str(path), read_as
+    return tickets, rejects, len(records) + len(malformed), source.name(data), read_as
 
 
 def drop_duplicates(tickets):

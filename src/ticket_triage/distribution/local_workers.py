@@ -20,12 +20,13 @@ import argparse
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
 import time
 from pathlib import Path
+
+from ticket_triage.local_servers import free_ports
 
 ROOT = Path(__file__).resolve().parents[3]
 GRACE_SECONDS = 30  # after the first failure, how long the others get to stop on SIGTERM
@@ -104,18 +105,6 @@ def tf_config(ports, index):
     """The ``TF_CONFIG`` of worker ``index`` in a cluster on 127.0.0.1 ``ports``."""
     cluster = {"worker": [f"127.0.0.1:{port}" for port in ports]}
     return json.dumps({"cluster": cluster, "task": {"type": "worker", "index": index}})
-
-
-def free_ports(count):
-    """``count`` distinct ports free on 127.0.0.1 right now."""
-    sockets = [socket.socket() for _ in range(count)]
-    try:
-        for sock in sockets:
-            sock.bind(("127.0.0.1", 0))
-        return [sock.getsockname()[1] for sock in sockets]
-    finally:
-        for sock in sockets:
-            sock.close()
 
 
 def _wait(workers, interrupted, out, lock):

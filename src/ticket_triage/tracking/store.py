@@ -15,10 +15,12 @@ import functools
 import logging
 import os
 import random
-import time
+import sqlite3
 from pathlib import Path
 from urllib.error import URLError
 from urllib.request import urlopen
+
+import tenacity
 
 from ticket_triage.errors import TrackingUnavailable
 
@@ -76,28 +78,71 @@ def bounded_http_retries():
     os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", "20")
 
 
-# Transient store errors and how often each is retried. Two writers inserting the same new row
-# at once (parallel jobs logging the same dataset) make one fail on the unique key; tried again,
-# the row exists and the call goes through.
-_TRANSIENT = {
-    "database is locked": 30,  # SQLite: one writer at a time
-    "duplicate key value violates unique constraint": 5,  # PostgreSQL
-    "UNIQUE constraint failed": 5,  # SQLite
+# How many attempts in all a transient store error gets. A locked SQLite file frees up when its
+# writer commits; of two writers inserting the same new row at once (parallel jobs logging the
+# same dataset) one fails on the unique key, and tried again the row exists and the call goes
+# through.
+LOCKED_ATTEMPTS = 30
+CONFLICT_ATTEMPTS = 5
+_SQLITE_ERRORS = {
+    "SQLITE_BUSY": LOCKED_ATTEMPTS,  # "database is locked": one writer at a time
+    "SQLITE_CONSTRAINT_UNIQUE": CONFLICT_ATTEMPTS,
+    "SQLITE_CONSTRAINT_PRIMARYKEY": CONFLICT_ATTEMPTS,
+}
+# From a tracking server only its message arrives: the store's own error text is in it.
+_SERVER_MESSAGES = {
+    "database is locked": LOCKED_ATTEMPTS,
+    "duplicate key value violates unique constraint": CONFLICT_ATTEMPTS,  # PostgreSQL
+    "UNIQUE constraint failed": CONFLICT_ATTEMPTS,  # SQLite
 }
 
 
+@functools.cache
+def _typed_errors():
+    """``(PostgreSQL's unique violation, MLflow's error from a server)``, imported on first use."""
+    from mlflow.exceptions import RestException
+    from psycopg2.errors import UniqueViolation
+
+    return UniqueViolation, RestException
+
+
+def attempts_for(error):
+    """How many attempts in all ``error`` earns: the store's own error, found under MLflow's and
+    SQLAlchemy's wrappers, says whether waiting helps; anything else is raised at once (1)."""
+    unique_violation, server_error = _typed_errors()
+    for cause in _causes(error):
+        if isinstance(cause, sqlite3.Error):
+            return _SQLITE_ERRORS.get(getattr(cause, "sqlite_errorname", None), 1)
+        if isinstance(cause, unique_violation):
+            return CONFLICT_ATTEMPTS
+        if isinstance(cause, server_error):
+            return next((n for text, n in _SERVER_MESSAGES.items() if text in cause.message), 1)
+    return 1
+
+
+def _causes(error):
+    """``error``, then what it was raised from (``raise ... from``) or while handling."""
+    seen = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        yield error
+        error = error.__cause__ or error.__context__
+
+
+def _backoff(state):
+    """0.1 s, 0.2 s, 0.4 s ... up to 2 s, times a random 0.5 to 1.5 so that writers spread out."""
+    return tenacity.wait_exponential(multiplier=0.1, max=2.0)(state) * random.uniform(0.5, 1.5)
+
+
+@tenacity.retry(
+    retry=tenacity.retry_if_exception(lambda error: attempts_for(error) > 1),
+    stop=lambda state: state.attempt_number >= attempts_for(state.outcome.exception()),
+    wait=_backoff,
+    reraise=True,
+)
 def retrying(call, *args, **kwargs):
     """Call ``call(*args, **kwargs)``, waiting out SQLite locks and concurrent-insert conflicts."""
-    attempt = 0
-    while True:
-        try:
-            return call(*args, **kwargs)
-        except Exception as error:
-            attempts = next((n for text, n in _TRANSIENT.items() if text in str(error)), 0)
-            attempt += 1
-            if attempt >= attempts:
-                raise
-            time.sleep(min(2.0, 0.05 * 2**attempt) * (0.5 + random.random()))
+    return call(*args, **kwargs)
 
 
 def lock_path(uri):

@@ -29,12 +29,12 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
+
+from ticket_triage.local_servers import answers, free_ports, wait_until_answers
 
 DATABASE = "mlflow"
 ROLE = "mlflow"
@@ -49,7 +49,7 @@ def start(folder, mlflow_port=None, postgres_port=None, timeout=180):
         return state["uri"]
     if _is_mlflow(state.get("mlflow_pid")):  # up, but PostgreSQL or its health is not
         _stop_process_group(state["mlflow_pid"])
-    free = iter(_free_ports(2))
+    free = iter(free_ports(2))
     postgres_port = postgres_port or state.get("postgres_port") or next(free)
     mlflow_port = mlflow_port or state.get("mlflow_port") or next(free)
     uri = f"http://127.0.0.1:{mlflow_port}"
@@ -62,7 +62,7 @@ def start(folder, mlflow_port=None, postgres_port=None, timeout=180):
     _run([sys.executable, "-m", "mlflow", "db", "upgrade", database_uri], folder / "mlflow.log")
     server = _start_mlflow(folder, database_uri, mlflow_port)
     try:
-        _wait_for_health(uri, server, folder / "mlflow.log", timeout)
+        wait_until_answers(f"{uri}/health", server, "mlflow server", folder / "mlflow.log", timeout)
     except BaseException:
         _stop_process_group(server.pid)
         raise
@@ -187,23 +187,8 @@ def _start_mlflow(folder, database_uri, port):
     )
 
 
-def _wait_for_health(uri, server, log, timeout):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"mlflow server exited; see {log}:\n{log.read_text()[-2000:]}")
-        if _healthy({"uri": uri}):
-            return
-        time.sleep(0.5)
-    raise RuntimeError(f"mlflow server did not answer {uri}/health in {timeout} s; see {log}")
-
-
 def _healthy(state):
-    try:
-        with urllib.request.urlopen(f"{state['uri']}/health", timeout=2) as response:
-            return response.status == 200
-    except (OSError, KeyError):
-        return False
+    return "uri" in state and answers(f"{state['uri']}/health")
 
 
 def _stop_process_group(pid):
@@ -293,18 +278,6 @@ def _run(command, log):
         result = subprocess.run(command, stdout=handle, stderr=subprocess.STDOUT, timeout=600)
     if result.returncode != 0:
         raise RuntimeError(f"{' '.join(command)} failed; see {log}")
-
-
-def _free_ports(count):
-    """``count`` distinct free ports on 127.0.0.1 (probed together, so they differ)."""
-    probes = [socket.socket() for _ in range(count)]
-    try:
-        for probe in probes:
-            probe.bind(("127.0.0.1", 0))
-        return [probe.getsockname()[1] for probe in probes]
-    finally:
-        for probe in probes:
-            probe.close()
 
 
 def _is_mlflow(pid):

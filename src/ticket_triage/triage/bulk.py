@@ -23,12 +23,12 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from ticket_triage.data import clean, ingest, schema
+from ticket_triage.data import clean, ingest, schema, source
 from ticket_triage.data.tokenizer import count_cut
 from ticket_triage.tracking.predictions import log_prediction_report
 from ticket_triage.triage.inputs import serving_inputs
 from ticket_triage.triage.labels import PriorityBands, label_outputs
-from ticket_triage.triage.sources import check_source, known_size, ticket_chunks
+from ticket_triage.triage.sources import known_size, ticket_chunks
 from ticket_triage.triage.table_writer import TableWriter, check_output
 from ticket_triage.trust.drift import TextProfile, compare
 
@@ -52,7 +52,7 @@ def triage_export(cfg):
     settings = cfg.predict
     output = Path(settings.output)
     check_output(output, "predict.output")  # mistakes first: loading a model takes seconds
-    check_source(cfg.data)
+    source.choose(cfg.data)
     bands = PriorityBands(cfg.triage.priority_bands)
     started = time.perf_counter()
 
@@ -65,7 +65,7 @@ def triage_export(cfg):
         settings.batch_size,
         cfg.triage.explain_tokens,
     )
-    log.info("triaging %s with %s", _source_name(cfg.data), predictor.source)
+    log.info("triaging %s with %s", source.name(cfg.data), predictor.source)
     if predictor.threshold is None:
         log.info("no review route: the model has no department head, or predates trust.json")
     vectorizer = predictor.vectorizer
@@ -117,13 +117,13 @@ def triage_export(cfg):
             progress.update(chunk.rows_in)
     if counts["rows_predicted"] == 0:
         raise schema.DataError(
-            f"no usable rows in {_source_name(cfg.data)}: "
+            f"no usable rows in {source.name(cfg.data)}: "
             f"{', '.join(f'{n} x {r}' for r, n in reasons.items()) or 'no rows at all'}; "
             f"see {rejects_file}"
         )
     seconds = time.perf_counter() - started
     report = {
-        "source": _source_name(cfg.data),
+        "source": source.name(cfg.data),
         "model": predictor.source,
         "output": str(output),
         "rejects": str(rejects_file) if counts["rows_rejected"] else None,
@@ -165,9 +165,3 @@ def _append_rejects(rejects, path):
     frame = rejects.reindex(columns=REJECT_COLUMNS)
     frame[schema.TAGS] = clean.tags_as_text(frame[schema.TAGS])
     frame.to_csv(path, mode="a", header=not path.exists(), index=False)
-
-
-def _source_name(data):
-    if data.source == "synthetic":
-        return f"synthetic(num_tickets={data.num_tickets})"
-    return str(data.get("path"))

@@ -17,7 +17,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from ticket_triage.data import clean, ingest, schema, synthetic
+from ticket_triage.data import clean, ingest, schema, source, synthetic
 
 INPUT_FIELDS = (schema.TICKET_ID, schema.TITLE, schema.BODY, schema.TAGS)
 
@@ -36,27 +36,14 @@ def ticket_chunks(data, chunk_size, seed=0):
         chunk_size: records per chunk.
         seed: the synthetic generator's seed (each chunk draws its own stream from it).
     """
-    check_source(data)
-    if data.source == "synthetic":
+    if source.choose(data) == source.SYNTHETIC:
         return _synthetic(data, chunk_size, seed)
     return _file(data, chunk_size)
 
 
-def check_source(data):
-    """Raise the ``DataError`` a bad source would raise later, before anything slow starts."""
-    if data.source == "synthetic":
-        return
-    if data.source != "file":
-        raise schema.DataError(f"data.source = '{data.source}' is not one of synthetic, file")
-    if not data.get("path"):
-        raise schema.DataError("data.path is not set: point it at a CSV, Parquet or JSONL export")
-    if not Path(data.path).is_file():
-        raise schema.DataError(f"cannot read {data.path}: no such file")
-
-
 def known_size(data):
     """How many records ``ticket_chunks`` will read, when that is known without reading them."""
-    if data.source == "synthetic":
+    if source.choose(data) == source.SYNTHETIC:
         return data.num_tickets
     path = Path(data.path)
     if ingest.FORMATS.get(path.suffix.lower()) == "parquet":
@@ -86,17 +73,11 @@ def _synthetic(data, chunk_size, seed):
 def _file(data, chunk_size):
     path = Path(data.path)
     columns = {field: data.columns.get(field) for field in INPUT_FIELDS}
-    remaining = data.num_tickets
-    for export in ingest.iter_export(
-        path, chunk_size, data.format, data.csv_separator, data.encoding
+    for export in ingest.read_chunks(
+        path, chunk_size, data.format, data.num_tickets, data.csv_separator, data.encoding
     ):
-        records = export.records if remaining is None else export.records.head(remaining)
-        table = ingest.map_columns(records, columns, source=path)
+        table = ingest.map_columns(export.records, columns, source=path)
         tickets, rejects = clean.clean_rows(table, tags_separator=data.tags_separator)
         if len(export.malformed):
             rejects = pd.concat([rejects, export.malformed], ignore_index=True)
-        yield Chunk(tickets, rejects, len(records) + len(export.malformed))
-        if remaining is not None:
-            remaining -= len(records)
-            if remaining <= 0:
-                return
+        yield Chunk(tickets, rejects, len(export.records) + len(export.malformed))
