@@ -300,7 +300,8 @@ def run_row(root, store, overrides):
     instrument(timeline)
     from ticket_triage.training.run import train
 
-    cfg = compose_config("train", [*paths(root), f"tracking.uri={store}", *overrides])
+    tracking = [] if "tracking=none" in overrides else [f"tracking.uri={store}"]
+    cfg = compose_config("train", [*paths(root), *tracking, *overrides])
     started = time.perf_counter()
     summary = train(cfg)
     seconds = time.perf_counter() - started
