@@ -22,14 +22,15 @@ of each function less a steady one), ``on_train_end`` (the MLflow models), and t
 ``train`` outside its ``seconds`` (MLflow run start, model inspection, serving export).
 
 Each row trains in its own process (TensorFlow fixes its threads per op at start) with one
-change to the defaults, so the rows say what each lever is worth: the default; without
-TensorBoard's histograms, TensorBoard, LossHistory, the checkpoint, backups between epoch ends,
-MLflow, the progress bar; with more batches per compiled call (31 divides the 248 batches of an
-epoch; 16 does not, and ``fit`` cannot run a last partial chunk); the dense input path; and all
-of the per-epoch extras off at once. The machine is shared: compare rows of one run, and read
-the noise from the ``default`` row trained twice.
+change to the defaults: the default (whose breakdown prices each callback); without MLflow;
+without the per-epoch extras (``EXTRAS_OFF``: TensorBoard, LossHistory, backups between epoch
+ends, MLflow, the progress bar); one batch per compiled call, and 31 (a divisor of the 248
+batches of an epoch: 16 is not, and ``fit`` cannot run a last partial chunk); the extras off
+with 31; the dense input path. Every row runs ``--rounds`` times, the rows alternating
+forwards and backwards; the round with the shortest epochs is reported, and every round's
+``seconds`` and epoch time beside it: their spread is the noise of a shared machine.
 
-    python benchmarks/train_overhead.py [--tickets 20000] [--only default,no_mlflow,...]
+    python benchmarks/train_overhead.py [--tickets 20000] [--rounds 2] [--only default,...]
 
 Results go to ``benchmarks/results/train_overhead.json`` and a Markdown table on stdout.
 """
@@ -60,19 +61,12 @@ EXTRAS_OFF = [
 ]
 ROWS = {  # name -> overrides of the default train config
     "default": [],
-    "default_again": [],  # the noise: the same run once more
-    "histograms_off": ["callbacks.tensorboard.histogram_freq=0"],
-    "tensorboard_off": ["callbacks.tensorboard.enabled=false"],
-    "loss_history_off": ["callbacks.loss_history.enabled=false"],
-    "checkpoint_off": ["callbacks.checkpoint.enabled=false"],
-    "batch_backups_off": ["trainer.backup.every_n_batches=0"],
     "mlflow_off": ["tracking=none"],
-    "progress_bar_off": ["loop.verbose=0"],
+    "extras_off": EXTRAS_OFF,
     "steps_per_execution_1": ["loop.steps_per_execution=1"],
     "steps_per_execution_31": ["loop.steps_per_execution=31"],
-    "dense_inputs": ["trainer.sparse_inputs=false"],
-    "extras_off": EXTRAS_OFF,
     "extras_off_spe_31": [*EXTRAS_OFF, "loop.steps_per_execution=31"],
+    "dense_inputs": ["trainer.sparse_inputs=false"],
 }
 
 
@@ -267,10 +261,10 @@ def breakdown(timeline, summary, train_tickets, train_seconds):
         "seconds": summary["seconds"],
         "train_call_s": round(train_seconds, 2),
         "ratio": round(mean(wall) / mean(steps), 2),
-        "steps_tickets_per_s": round(train_tickets / mean(steps)),
-        "epoch_tickets_per_s": round(train_tickets / mean(wall)),
-        "run_tickets_per_s": round(train_tickets * epochs / summary["seconds"]),
-        "callback_tickets_per_s": round(summary["tickets_per_second"]),
+        "steps_tickets_per_second": round(train_tickets / mean(steps)),
+        "epoch_tickets_per_second": round(train_tickets / mean(wall)),
+        "run_tickets_per_second": round(train_tickets * epochs / summary["seconds"]),
+        "callback_tickets_per_second": round(summary["tickets_per_second"]),
         "per_epoch": {k: round(v, 3) for k, v in per_epoch.items()},
         "epoch_end": {name: round(s, 3) for name, s in epoch_end.most_common() if s >= 5e-4},
         "per_run": {k: round(v, 2) for k, v in per_run.items()},
@@ -316,6 +310,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tickets", type=int, default=20_000, help="synthetic tickets")
     parser.add_argument("--only", default=",".join(ROWS), help="comma-separated rows")
+    parser.add_argument("--rounds", type=int, default=2, help="runs of each row")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--row", help=argparse.SUPPRESS)  # in a child process: one row
     parser.add_argument("--root", help=argparse.SUPPRESS)
@@ -329,7 +324,7 @@ def main():
     from tests.conftest import compose_config
     from ticket_triage.data.prepare import prepare_dataset
 
-    rows, load_at_start = {}, round(os.getloadavg()[0], 2)
+    rounds, load_at_start = {}, round(os.getloadavg()[0], 2)
     with tempfile.TemporaryDirectory() as scratch:
         store = f"sqlite:///{scratch}/mlruns.db"
         prepare_dataset(
@@ -338,15 +333,19 @@ def main():
                 [*paths(scratch), f"data.num_tickets={args.tickets}", f"seed={args.seed}"],
             )
         )
-        for name in args.only.split(","):
-            subprocess.run(
-                [sys.executable, __file__, "--row", name, "--root", scratch, "--store", store],
-                check=True,
-                cwd=ROOT,
-                stdout=subprocess.DEVNULL,
-            )
-            rows[name] = json.loads((Path(scratch) / f"{name}.json").read_text())
-            print(name, json.dumps(rows[name]), flush=True)
+        names = args.only.split(",")
+        for round_ in range(args.rounds):  # rows alternate: forwards, then backwards, ...
+            for name in names if round_ % 2 == 0 else names[::-1]:
+                subprocess.run(
+                    [sys.executable, __file__, "--row", name, "--root", scratch, "--store", store],
+                    check=True,
+                    cwd=ROOT,
+                    stdout=subprocess.DEVNULL,
+                )
+                result = json.loads((Path(scratch) / f"{name}.json").read_text())
+                rounds.setdefault(name, []).append(result)
+                print(name, json.dumps(result), flush=True)
+    rows = {name: fastest(results) for name, results in rounds.items()}
     report = {
         "description": "One default training timed call by call, and one lever changed per row",
         "machine": {
@@ -356,12 +355,22 @@ def main():
         },
         "synthetic_tickets": args.tickets,
         "seed": args.seed,
+        "rounds": args.rounds,
         **tables(rows),
     }
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(report, indent=2) + "\n")
     print()
     print(table(rows))
+
+
+def fastest(results):
+    """The round of a row with the shortest epochs (the least disturbed by other work), with
+    every round's ``seconds`` and epoch time beside it: their spread is the machine's noise."""
+    best = dict(min(results, key=lambda r: r["per_epoch"]["wall_s"]))
+    best["seconds_per_round"] = [r["seconds"] for r in results]
+    best["epoch_s_per_round"] = [r["per_epoch"]["wall_s"] for r in results]
+    return best
 
 
 def tables(rows):

@@ -225,7 +225,7 @@ def compare_on(root, data_overrides, store, args):
         "in_process_ratio": round(trained["seconds"] / fast["seconds"], 1),
         "as_process_ratio": round(wall / ft_wall, 1),
         "product_epochs_run": trained["epochs_run"],
-        "product_steps_tickets_per_s": round(trained["tickets_per_second"]),
+        "product_steps_tickets_per_second": round(trained["tickets_per_second"]),
     }
     baseline = metrics["linear_baseline"]
     quality = {"test_tickets": metrics["test_tickets"]}
@@ -283,7 +283,7 @@ def bulk_predict(root, scratch, count):
         "tools": {
             tool: {
                 "seconds": round(seconds, 1),
-                "tickets_per_s": round(count / seconds),
+                "tickets_per_second": round(count / seconds),
                 "peak_rss_mib": round(mib) if mib else None,
             }
             for tool, seconds, mib in (
