@@ -15,7 +15,7 @@ first) it reports:
   check), ``loop_rest``: ``fit``'s own Python in the training part of an epoch;
 - ``validation``: the val split (its compiled test function, the iterator, the hooks);
 - ``epoch_end``: each callback's ``on_epoch_end`` and the backup;
-- ``ratio``: the epoch's wall time over its steps (issue target: at most 1.3).
+- ``ratio``: the epoch's wall time over its steps (the aim: at most 1.3).
 
 Per run: tokenizing and building the datasets before the first epoch, tracing (the first call
 of each function less a steady one), ``on_train_end`` (the MLflow models), and the work of
