@@ -45,8 +45,9 @@ test: setup
 test-fast: setup
 	$(RUN) pytest -m "not slow and not trains"
 
+# lint-imports: the layers and contracts of pyproject.toml's [tool.importlinter].
 lint: setup
-	$(RUN) ruff check . && $(RUN) ruff format --check .
+	$(RUN) ruff check . && $(RUN) ruff format --check . && $(RUN) lint-imports
 
 # What this machine's CPU and Python cannot show: the kernels compile for other CPUs, and the
 # pinned set resolves for Python 3.12, 3.13 and macOS arm64.

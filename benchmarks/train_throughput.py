@@ -316,8 +316,8 @@ def run_chapter_model(args):
     import tensorflow as tf
 
     from ticket_triage.callbacks.throughput import Throughput
-    from ticket_triage.data.pipeline import TicketData
-    from ticket_triage.data.vectorizer import load_vocabularies
+    from ticket_triage.data.vocab import load_vocabularies
+    from ticket_triage.inputs.pipeline import TicketData
     from ticket_triage.models.functional import build_functional_model
     from ticket_triage.models.spec import TicketSpec
     from ticket_triage.objectives import Objectives
@@ -333,7 +333,7 @@ def run_chapter_model(args):
     departments = keras.layers.StringLookup(vocabulary=vocab["department"], num_oov_indices=0)
 
     def arrays(split):
-        from ticket_triage.data.vectorizer import tf_tokenize
+        from ticket_triage.inputs.vectorizer import tf_tokenize
 
         frame = data.frames[split]
         inputs = {

@@ -77,6 +77,7 @@ def test_each_model_goes_through_every_stage_and_serves(
     )
     assert TrainedModelInfo.load(tmp_path / "models").sparse_inputs == (sparse == "true")
     assert 0.0 <= metrics["department"]["accuracy"] <= 1.0
+    assert {"calibration", "routing"} <= set(metrics["department"])
     assert ("priority" in metrics) == (model != "sequential")  # Sequential: department only
 
     report = extract_features(compose_config("extract_features", [*paths, "difficulty.epochs=1"]))
@@ -110,6 +111,7 @@ def assert_triages_export(root, paths, prepared_dir, output, chunk_size):
     from ticket_triage.triage.bulk import triage_export
     from ticket_triage.triage.inputs import serving_inputs
     from ticket_triage.triage.labels import PriorityBands
+    from ticket_triage.trust.profile import Trust
 
     tickets = pd.read_parquet(prepared_dir / "test.parquet").head(20)
     export = write_export_with_bad_rows(root / "export.csv", tickets)
@@ -151,6 +153,10 @@ def assert_triages_export(root, paths, prepared_dir, output, chunk_size):
         triaged["department_probability"], expected["department"].max(axis=1), atol=1e-5
     )
     assert (triaged["department_probability"] >= triaged["department_3_probability"]).all()
+    threshold = Trust.load(root / "models").threshold  # calibrated on validation by train
+    expected_routes = np.where(triaged["department_probability"] >= threshold, "auto", "review")
+    assert triaged["route"].tolist() == expected_routes.tolist()
+    assert triaged["explanation"].fillna("").str.len().gt(0).mean() > 0.5  # gradient x input
     if "priority" in expected:
         np.testing.assert_allclose(triaged["priority"], expected["priority"].ravel(), atol=1e-5)
         bands = PriorityBands(cfg.triage.priority_bands)
@@ -179,6 +185,7 @@ def test_each_loop_mode_goes_through_evaluate(tmp_path, prepared_dir, loop, spar
         tmp_path, prepared_dir, f"loop={loop}", f"trainer.sparse_inputs={sparse}"
     )
     assert 0.0 <= metrics["department"]["accuracy"] <= 1.0
+    assert {"calibration", "routing"} <= set(metrics["department"])
     assert np.isfinite(metrics["priority"]["rmse"])
 
 

@@ -7,12 +7,8 @@ from pathlib import Path
 from omegaconf import OmegaConf
 
 from ticket_triage import params  # noqa: F401  (registers the ${params:...} resolver conf/ uses)
-from ticket_triage.data.schema import DataError
-from ticket_triage.errors import USAGE_ERROR, ConfigError
+from ticket_triage.errors import USAGE_ERROR, USER_ERRORS
 from ticket_triage.resume.fingerprint import job_folder
-from ticket_triage.tracking.store import TrackingUnavailable
-
-USER_ERRORS = (DataError, TrackingUnavailable, ConfigError)
 
 
 @contextlib.contextmanager

@@ -93,7 +93,7 @@ def without_titles(tmp_path_factory):
 def test_a_column_without_text_is_only_the_oov_slot(without_titles):
     """A mapped-but-absent title is not an error: the body carries the text, and the model's
     title input is one always-zero column."""
-    from ticket_triage.data.pipeline import TicketData
+    from ticket_triage.inputs.pipeline import TicketData
     from ticket_triage.models.spec import TicketSpec
 
     report, prepared = without_titles

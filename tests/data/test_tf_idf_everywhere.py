@@ -13,11 +13,11 @@ import tensorflow as tf
 
 from tests.conftest import compose_config
 from ticket_triage.data import schema, tokenizer
-from ticket_triage.data.pipeline import TicketData
 from ticket_triage.data.prepare import prepare_dataset
 from ticket_triage.data.tokenizer import token_lists
 from ticket_triage.data.vocab import load_vocabulary, load_weights
 from ticket_triage.evaluation.report import evaluate
+from ticket_triage.inputs.pipeline import TicketData
 from ticket_triage.models.functional import build_functional_model
 from ticket_triage.models.serving import build_serving_model
 from ticket_triage.models.spec import TicketSpec

@@ -7,9 +7,9 @@ import pytest
 import tensorflow as tf
 
 from ticket_triage.data import tokenizer, vocab
-from ticket_triage.data.schema import DataError
 from ticket_triage.data.tokenizer import token_lists, tokenize
-from ticket_triage.data.vectorizer import TicketVectorizer, tf_tokenize
+from ticket_triage.errors import DataError
+from ticket_triage.inputs.vectorizer import TicketVectorizer, tf_tokenize
 
 MIXED = "VPN 无法连接"
 TRICKY = [

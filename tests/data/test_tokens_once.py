@@ -10,10 +10,10 @@ import pytest
 import tensorflow as tf
 
 from tests.conftest import compose_config
-from ticket_triage.data.pipeline import TicketData
 from ticket_triage.data.prepare import prepare_dataset
 from ticket_triage.data.schema import TAG_SEPARATOR
-from ticket_triage.data.vectorizer import _distinct
+from ticket_triage.inputs.pipeline import TicketData
+from ticket_triage.inputs.vectorizer import _distinct
 
 
 @pytest.fixture(scope="module")

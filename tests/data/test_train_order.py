@@ -4,7 +4,7 @@ the epoch, resumable at any batch, and the order the training batches really fol
 import numpy as np
 import pytest
 
-from ticket_triage.data.pipeline import TicketData
+from ticket_triage.inputs.pipeline import TicketData
 from ticket_triage.resume.position import Position
 
 

@@ -14,6 +14,7 @@ from tests.conftest import compose_config, prepare_synthetic
 from ticket_triage.data.prepare import prepare_dataset
 from ticket_triage.evaluation.report import evaluate
 from ticket_triage.features.extract import extract_features
+from ticket_triage.registry.register import register_evaluated
 from ticket_triage.tracking.runs import TrackedRun
 from ticket_triage.training.run import train
 from ticket_triage.training.trained import load_trained
@@ -135,7 +136,16 @@ def test_extract_features_writes_vectors_projector_and_difficulty_head(trained):
     assert "metadata.tsv" in (projector / "projector_config.pbtxt").read_text()
     metadata = pd.read_csv(projector / "metadata.tsv", sep="\t")
     assert len(metadata) == report["vectors"]["test"]
-    assert list(metadata.columns) == ["department", "priority", "difficulty", "title"]
+    assert list(metadata.columns) == [
+        "department",
+        "predicted_department",
+        "route",
+        "priority",
+        "difficulty",
+        "title",
+    ]
+    test = pd.read_parquet(features / "test.parquet")
+    assert set(test["route"]) <= {"auto", "review"} and test["confidence"].between(0, 1).all()
     difficulty = report["difficulty"]
     assert difficulty["classes"] == ["easy", "hard", "medium"]
     assert difficulty["test_accuracy"] > difficulty["baseline_majority_accuracy"]
@@ -250,7 +260,9 @@ def test_a_priority_only_model_is_registered_served_and_applied(priority_only):
 
     from ticket_triage.triage.bulk import triage_export
 
-    metrics = evaluate(stage_config("evaluate", priority_only))
+    cfg = stage_config("evaluate", priority_only)
+    metrics = evaluate(cfg)
+    register_evaluated(cfg, metrics)
     run = TrackedRun.load(priority_only["paths.models_dir"])
     client = MlflowClient(run.tracking_uri)
     version = client.search_model_versions("name = 'ticket-triage'")[0]
@@ -285,7 +297,7 @@ def test_a_priority_only_model_is_registered_served_and_applied(priority_only):
 def test_predict_raises_data_errors_as_themselves_and_loses_no_row(priority_only, tmp_path):
     """Errors met while reading (in the tf.data thread) keep their one-line DataError; an
     export whose rows are all unusable is an error with every row in the rejects file."""
-    from ticket_triage.data.schema import DataError
+    from ticket_triage.errors import DataError
     from ticket_triage.triage.bulk import triage_export
 
     root = Path(priority_only["paths.models_dir"]).parent

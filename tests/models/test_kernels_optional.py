@@ -11,6 +11,7 @@ import pytest
 
 from tests.conftest import ROOT
 from ticket_triage import kernels
+from ticket_triage.errors import KernelsUnavailable
 
 
 @pytest.fixture
@@ -37,7 +38,7 @@ def test_a_library_that_does_not_load_falls_back_with_one_warning(
     [warning] = caplog.records
     assert "TensorFlow ops" in warning.getMessage()
     assert kernels.library_path().name in warning.getMessage()  # the cause, named
-    with pytest.raises(kernels.KernelsUnavailable, match="required"):
+    with pytest.raises(KernelsUnavailable, match="required"):
         compiled(monkeypatch, "require")
 
 
@@ -52,7 +53,7 @@ def test_off_is_silent_and_a_wrong_mode_is_named(kernel_folder, monkeypatch, cap
     with caplog.at_level(logging.WARNING, logger="ticket_triage.kernels"):
         assert compiled(monkeypatch, "off") is None
     assert caplog.records == []
-    with pytest.raises(kernels.KernelsUnavailable, match=r"'fast'.*auto, off, require"):
+    with pytest.raises(KernelsUnavailable, match=r"'fast'.*auto, off, require"):
         compiled(monkeypatch, "fast")
 
 

@@ -15,8 +15,8 @@ from mlflow import MlflowClient
 
 from tests.conftest import ROOT, require_tool, run_train_multirun
 from tests.tracking.mlflow_server import MlflowServer, free_port
+from ticket_triage.errors import TrackingUnavailable
 from ticket_triage.tracking.runs import TrackedRun
-from ticket_triage.tracking.store import TrackingUnavailable
 from ticket_triage.training.run import train
 
 pytestmark = pytest.mark.trains  # trains models: left out of make test-fast

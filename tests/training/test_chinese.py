@@ -11,9 +11,9 @@ import pytest
 from tests.conftest import compose_config
 from ticket_triage.data import schema
 from ticket_triage.data.prepare import prepare_dataset
-from ticket_triage.data.vectorizer import TAG_SEPARATOR
 from ticket_triage.evaluation.report import evaluate
 from ticket_triage.features.extract import extract_features
+from ticket_triage.inputs.vectorizer import TAG_SEPARATOR
 from ticket_triage.training.run import train
 
 pytestmark = pytest.mark.trains  # trains models: left out of make test-fast

@@ -80,7 +80,7 @@ def test_checkpoint_loads_back_with_the_best_val_loss(train_config, loop):
     cfg = train_config(f"loop={loop}", "trainer.epochs=3")
     summary = train(cfg)
     loaded = keras.saving.load_model(Path(cfg.paths.models_dir) / "best.keras")
-    from ticket_triage.data.pipeline import TicketData
+    from ticket_triage.inputs.pipeline import TicketData
     from ticket_triage.instantiate import build
     from ticket_triage.objectives import MetricSet
 
@@ -124,7 +124,7 @@ def test_loss_history_records_each_batch_not_the_running_mean(train_config):
     with (Path(cfg.paths.models_dir) / "loss_history" / "per_batch_losses.csv").open() as handle:
         recorded = [float(row["loss"]) for row in csv.DictReader(handle)]
     # With a learning rate of 0 the weights never move: recompute each batch's loss directly.
-    from ticket_triage.data.pipeline import TicketData
+    from ticket_triage.inputs.pipeline import TicketData
     from ticket_triage.instantiate import build
     from ticket_triage.objectives import MetricSet
 

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from tests.conftest import compose_config
-from ticket_triage.data.pipeline import TicketData
+from ticket_triage.inputs.pipeline import TicketData
 from ticket_triage.instantiate import build
 from ticket_triage.models.spec import TicketSpec
 from ticket_triage.objectives import Objectives

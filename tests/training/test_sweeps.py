@@ -4,7 +4,7 @@ import pytest
 from mlflow import MlflowClient
 
 from tests.conftest import run_train_multirun
-from ticket_triage.config import ConfigError
+from ticket_triage.errors import ConfigError
 from ticket_triage.training.run import train
 
 

@@ -19,16 +19,18 @@ from omegaconf import OmegaConf
 
 from tests.conftest import compose_config
 from tests.tracking.mlflow_server import free_port
+from ticket_triage.registry.promotion import PromotionMetric
+from ticket_triage.registry.register import register_and_promote, register_evaluated
+from ticket_triage.tracking.predictions import MODEL_URI_TAG
 from ticket_triage.tracking.runs import TrackedRun
-from ticket_triage.triage.promotion import PromotionMetric
-from ticket_triage.triage.registry import register_and_promote
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
 def evaluated(tmp_path_factory, prepared_dir):
-    """One tracked training run (fit, functional), evaluated: its run and its metrics."""
+    """One tracked training run (fit, functional), evaluated and registered as the `evaluate`
+    entry point does: its run and its metrics."""
     from ticket_triage.evaluation.report import evaluate
     from ticket_triage.training.run import train
 
@@ -49,7 +51,9 @@ def evaluated(tmp_path_factory, prepared_dir):
             ],
         )
     )
-    metrics = evaluate(compose_config("evaluate", paths))
+    cfg = compose_config("evaluate", paths)
+    metrics = evaluate(cfg)
+    register_evaluated(cfg, metrics)
     return TrackedRun.load(f"{root}/models"), metrics
 
 
@@ -188,6 +192,7 @@ def check_labeled(frame, departments):
     np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, atol=1e-5)
     np.testing.assert_allclose(frame["department_probability"], probabilities.max(axis=1))
     assert frame["priority"].between(0, 1).all()
+    assert set(frame["route"]) <= {"auto", "review"}  # the calibrated review route
 
 
 def test_the_served_champion_answers_with_department_names(served, prepared_dir):
@@ -208,6 +213,14 @@ def test_the_served_champion_answers_with_department_names(served, prepared_dir)
     status, records = post(url, {"dataframe_records": [{"title": "Refund", "body": "Charged"}]})
     assert status == 200, records  # tags may be omitted
     check_labeled(answers(records), departments)
+
+    assert "explanation" not in by_split  # off unless asked: it costs a backward pass
+    asked = {"dataframe_split": TICKETS.to_dict(orient="split", index=False)}
+    status, explained = post(url, {**asked, "params": {"explain": True}})
+    assert status == 200, explained
+    explained = answers(explained)
+    assert explained["department"].tolist() == by_split["department"].tolist()
+    assert explained["explanation"].str.len().gt(0).all()
 
     status, from_csv = post(url, TICKETS.to_csv(index=False).encode(), "text/csv")
     assert status == 200, from_csv
@@ -249,3 +262,11 @@ def test_predict_takes_the_champion_from_the_registry(served, prepared_dir, tmp_
     departments = (prepared_dir / "departments.txt").read_text().split()
     assert triaged["ticket_id"].tolist() == tickets["ticket_id"].tolist()
     assert set(triaged["department"]) <= set(departments)
+    client = MlflowClient(run.tracking_uri)
+    logged = client.search_runs(
+        [client.get_run(run.run_id).info.experiment_id],
+        f"tags.`{MODEL_URI_TAG}` = 'models:/served@champion'",
+    )
+    assert len(logged) == 1  # the export's drift, beside the run that trained the model
+    assert logged[0].data.metrics["rows_predicted"] == 30
+    assert logged[0].data.metrics["drift_oov_rate"] == report["drift"]["oov_rate"]

@@ -163,7 +163,7 @@ def _stop_on_numeric_levels(score, where):
         >>> _stop_on_numeric_levels(pd.Series([1.0, 3.0, 5.0]), "a.csv")  # doctest: +ELLIPSIS
         Traceback (most recent call last):
         ...
-        ticket_triage.data.schema.DataError: data.priority_map is unset but ... if 5 is
+        ticket_triage.errors.DataError: data.priority_map is unset but ... if 5 is
     """
     levels = sorted(score.dropna().unique())
     if not levels or levels[-1] <= 1 or levels[0] < 0:

@@ -1,4 +1,5 @@
-"""The ticket schema every stage agrees on, and the error raised when an input does not fit it.
+"""The ticket schema every stage agrees on (``DataError``, raised when an input does not fit it,
+is defined in ``errors`` with the package's other errors and reached here too).
 
 A prepared split is a table with these columns (optional ones only when the data has them):
 
@@ -10,6 +11,8 @@ A prepared split is a table with these columns (optional ones only when the data
     department  string             optional; one class per ticket
     difficulty  string             optional; the 3-class label of the feature-extraction head
 """
+
+from ticket_triage.errors import DataError  # noqa: F401  (the readers raise schema.DataError)
 
 TICKET_ID = "ticket_id"
 TITLE = "title"
@@ -29,6 +32,7 @@ LABEL_COLUMNS = (DEPARTMENT, DIFFICULTY)
 INPUT_TITLE = "title"
 INPUT_BODY = "text_body"
 INPUT_TAGS = "tags"
+INPUT_COLUMNS = {INPUT_TITLE: TITLE, INPUT_BODY: BODY, INPUT_TAGS: TAGS}  # what each input reads
 TAG_SEPARATOR = "\x1f"  # a ticket's tags travel to the model as one string, joined by this
 HEAD_PRIORITY = "priority"
 HEAD_DEPARTMENT = "department"
@@ -45,11 +49,3 @@ VOCABULARY_FILES = {
 # vocab.output_mode=tf_idf: each title/body token's inverse document frequency in the train split,
 # one a line, in the order of its vocabulary file
 IDF_FILES = {TITLE: "idf_title.txt", BODY: "idf_body.txt"}
-
-
-class DataError(ValueError):
-    """Input data that cannot be used as configured; the message says what, where and what exists.
-
-    Raised for problems with the whole input (a missing column, an unreadable file, a mapping that
-    matches nothing); problems with single rows go to ``rejects.csv`` instead.
-    """

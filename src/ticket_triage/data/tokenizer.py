@@ -41,7 +41,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ticket_triage.data.schema import DataError
+from ticket_triage.errors import DataError
 
 FILE = "tokenizer.txt"  # beside the vocabularies: which tokenizer (and n-grams) made them
 LEGACY = "whitespace"  # what made the vocabularies and models that predate this choice

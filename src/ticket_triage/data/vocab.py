@@ -14,12 +14,14 @@ import logging
 import math
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ticket_triage.data.schema import DataError
-from ticket_triage.data.tokenizer import CJK, large_strings, tokenize
+from ticket_triage.data import schema
+from ticket_triage.data.tokenizer import CJK, large_strings, load_output_mode, tokenize
+from ticket_triage.errors import DataError
 
 log = logging.getLogger(__name__)
 
@@ -155,3 +157,32 @@ def load_vocabulary(path):
     """
     text = Path(path).read_bytes().decode("utf-8")
     return [token for token in text.split("\n") if token]
+
+
+def class_ids(names, labels):
+    """Each name's index in ``labels`` (a label vocabulary), as a NumPy array.
+
+    Example:
+        >>> class_ids(["b", "a", "b"], ["a", "b"]).tolist()
+        [1, 0, 1]
+    """
+    index = {label: i for i, label in enumerate(labels)}
+    return np.array([index[name] for name in names])
+
+
+def load_vocabularies(prepared_dir):
+    """Schema column -> tokens or labels, for every vocabulary file ``prepare`` wrote."""
+    prepared = Path(prepared_dir)
+    return {
+        column: load_vocabulary(prepared / name)
+        for column, name in schema.VOCABULARY_FILES.items()
+        if (prepared / name).exists()
+    }
+
+
+def load_idf_weights(prepared_dir):
+    """Title and body column -> idf weights, when ``prepare`` chose ``tf_idf`` (else ``None``)."""
+    prepared = Path(prepared_dir)
+    if load_output_mode(prepared) != "tf_idf":
+        return None
+    return {column: load_weights(prepared / name) for column, name in schema.IDF_FILES.items()}

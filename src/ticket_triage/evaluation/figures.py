@@ -1,5 +1,6 @@
 """The evaluation figures people would rather look at than read: confusion matrix, predicted vs
-true priority, learning curves. Matplotlib, written to PNG files."""
+true priority, learning curves, the reliability diagram and the review route's coverage and
+precision. Matplotlib, written to PNG files."""
 
 import matplotlib
 
@@ -54,6 +55,51 @@ def learning_curves(history_csv, path):
         axes.plot(history["epoch"] + 1, history[f"val_{name}"], marker="o", label="validation")
         axes.set(title=name, xlabel="epoch")
         axes.legend()
+    _save(figure, path)
+
+
+def reliability_diagram(before, after, path):
+    """Accuracy against confidence per bin (``trust.calibration.reliability``), before and after
+    calibration: on the diagonal, a confidence means what it says."""
+    figure, axes = plt.subplots(figsize=(5, 5))
+    width = before["lower"][1] - before["lower"][0]
+    for table, label, shift in ((before, "uncalibrated", 0.0), (after, "calibrated", 0.5)):
+        filled = table["tickets"] > 0
+        axes.bar(
+            table["lower"][filled] + width * (0.25 + shift / 2),
+            table["accuracy"][filled],
+            width=width / 2,
+            align="edge",
+            alpha=0.7,
+            label=label,
+        )
+    axes.plot([0, 1], [0, 1], color="grey", linestyle="--", linewidth=1, label="perfect")
+    axes.set(
+        xlim=(0, 1),
+        ylim=(0, 1),
+        xlabel="confidence (top department)",
+        ylabel="accuracy",
+        title="Test reliability diagram",
+    )
+    axes.legend(loc="upper left")
+    _save(figure, path)
+
+
+def coverage_precision(curve, target, threshold, path):
+    """Share routed automatically and their precision, per confidence threshold, with the
+    target and the chosen threshold marked: where a team picks its ``target_precision``."""
+    figure, axes = plt.subplots(figsize=(6, 4))
+    axes.plot(curve["threshold"], curve["precision"], label="precision of routed tickets")
+    axes.plot(curve["threshold"], curve["coverage"], label="coverage (routed automatically)")
+    axes.axhline(target, color="grey", linestyle=":", linewidth=1, label=f"target {target:g}")
+    axes.axvline(threshold, color="black", linestyle="--", linewidth=1, label="chosen threshold")
+    axes.set(
+        xlim=(0, 1),
+        ylim=(0, 1.02),
+        xlabel="confidence threshold",
+        title="Test split: the review route",
+    )
+    axes.legend(loc="lower left", fontsize="small")
     _save(figure, path)
 
 

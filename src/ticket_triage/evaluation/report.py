@@ -11,10 +11,17 @@ Outputs (``paths.reports_dir``):
                                  and ``linear_baseline`` (``{department, priority}``)
     plots/confusion.csv          one row per test ticket: true and predicted department (DVC plot)
     plots/priority.csv           one row per test ticket: true and predicted priority (DVC plot)
-    figures/*.png                confusion matrix, priority scatter, learning curves
-The figures and test metrics also go to the MLflow run that trained the model, and its labeled
-model becomes a new version in the model registry, champion if it beats the linear baseline and
-the current champion (``triage.registry``).
+    figures/*.png                confusion matrix, priority scatter, learning curves,
+                                 reliability diagram, review route's coverage and precision
+    influential_tokens.csv       per predicted department, the tokens that chose it most
+                                 (gradient x input over the test tickets, ``triage.explain``)
+
+``department`` holds ``calibration`` (the test ECE before and after the temperature that
+``train`` fitted, 15 bins) and ``routing`` (the review threshold chosen on the validation split,
+and its coverage and precision on the test split).
+The figures and test metrics also go to the MLflow run that trained the model. Registering its
+labeled model, champion if it beats the linear baseline and the current champion, is the next
+step (``registry``), which the ``evaluate`` entry point runs after this one.
 """
 
 import functools
@@ -28,8 +35,10 @@ import pandas as pd
 
 from ticket_triage.data import schema
 from ticket_triage.data.tokenizer import load_max_tokens, load_mode, token_lists
+from ticket_triage.data.vocab import class_ids
 from ticket_triage.evaluation import figures
 from ticket_triage.evaluation.baseline import linear_baseline_predictions
+from ticket_triage.evaluation.influence import INFLUENTIAL_TOKENS, influential_tokens
 from ticket_triage.evaluation.scores import classification_scores, regression_scores
 from ticket_triage.evaluation.summary import (
     LINEAR_BASELINE,
@@ -42,9 +51,10 @@ from ticket_triage.evaluation.summary import (
 from ticket_triage.models.spec import DEPARTMENT, PRIORITY
 from ticket_triage.tracking.runs import TrackedRun
 from ticket_triage.tracking.store import outage_errors, retrying
-from ticket_triage.training.trained import load_trained
-from ticket_triage.triage.promotion import PromotionMetric
-from ticket_triage.triage.registry import register_and_promote
+from ticket_triage.training.trained import load_trained, split_outputs
+from ticket_triage.triage import artifacts
+from ticket_triage.trust import calibration, routing
+from ticket_triage.trust.profile import Trust
 
 log = logging.getLogger(__name__)
 
@@ -55,9 +65,8 @@ def evaluate(cfg):
     for folder in ("plots", "figures"):
         (reports_dir / folder).mkdir(parents=True, exist_ok=True)
     model, built, data = load_trained(cfg)
-    promotion_metric = PromotionMetric.choose(cfg.tracking.promotion_metric, built.heads)
     test, train = data.frames["test"], data.frames["train"]
-    predictions = predict_split(model, data, "test", built.heads)
+    predictions = split_outputs(model, data, "test", built.heads)
     prepared = cfg.paths.prepared_dir
     same_tokens = functools.partial(
         token_lists, mode=load_mode(prepared), max_tokens=load_max_tokens(prepared)
@@ -67,10 +76,19 @@ def evaluate(cfg):
     metrics = {"test_tickets": len(test)}
     if PRIORITY in predictions:
         metrics[PRIORITY] = _priority(test, train, predictions[PRIORITY], reports_dir)
+    trust = Trust.load(models_dir)
     if DEPARTMENT in predictions:
         metrics[DEPARTMENT] = _department(
             test, train, predictions[DEPARTMENT], data.departments, reports_dir
         )
+        if trust is not None:
+            metrics[DEPARTMENT].update(
+                _trust(test, predictions[DEPARTMENT], data.departments, trust, reports_dir)
+            )
+            serving = keras.saving.load_model(models_dir / artifacts.SERVING_FILE, safe_mode=True)
+            influential_tokens(serving, data.departments, test, reports_dir / INFLUENTIAL_TOKENS)
+    else:
+        log.info("no department head: calibration and the review route are not scored")
     metrics[LINEAR_BASELINE] = _linear_baseline(test, baseline, data.departments)
     if (models_dir / "history.csv").exists():
         figures.learning_curves(
@@ -89,19 +107,8 @@ def evaluate(cfg):
     log.info("test metrics: %s", headline(metrics))
     log.info("model vs linear baseline: %s", versus_linear_baseline(metrics))
     run = TrackedRun.load(models_dir)
-    _log_to_mlflow(run, metrics, reports_dir / "figures", cfg.tracking, promotion_metric)
+    _log_to_mlflow(run, metrics, reports_dir / "figures")
     return metrics
-
-
-def predict_split(model, data, split, heads):
-    """Head -> predictions for every ticket of ``split``, in file order."""
-    outputs = {head: [] for head in heads}
-    for inputs, _ in data.dataset(split, heads):
-        batch = model(inputs, training=False)
-        batch = batch if isinstance(batch, dict) else {DEPARTMENT: batch}
-        for head in heads:
-            outputs[head].append(keras.ops.convert_to_numpy(batch[head]))
-    return {head: np.concatenate(parts) for head, parts in outputs.items()}
 
 
 def _priority(test, train, predicted, reports_dir):
@@ -116,7 +123,7 @@ def _priority(test, train, predicted, reports_dir):
 
 
 def _department(test, train, probabilities, labels, reports_dir):
-    true = _class_ids(test[schema.DEPARTMENT], labels)
+    true = class_ids(test[schema.DEPARTMENT], labels)
     predicted = probabilities.argmax(axis=1)
     majority = labels.index(train[schema.DEPARTMENT].value_counts().index[0])
     scores = classification_scores(true, predicted, labels)
@@ -130,34 +137,56 @@ def _department(test, train, probabilities, labels, reports_dir):
     return {**scores, "baseline_majority": summary(DEPARTMENT, baseline)}
 
 
+def _trust(test, raw, labels, trust, reports_dir):
+    """The calibration's and the review route's scores on the test split, and their figures."""
+    true = class_ids(test[schema.DEPARTMENT], labels)
+    probabilities = calibration.calibrated(raw, trust.temperature)
+    confidence, correct = probabilities.max(axis=1), probabilities.argmax(axis=1) == true
+    figures.reliability_diagram(
+        calibration.reliability(raw, true),
+        calibration.reliability(probabilities, true),
+        reports_dir / "figures" / "reliability.png",
+    )
+    figures.coverage_precision(
+        routing.coverage_precision_curve(confidence, correct),
+        trust.target_precision,
+        trust.threshold,
+        reports_dir / "figures" / "review_route.png",
+    )
+    scores = routing.routing_scores(confidence, correct, trust.threshold)
+    return {
+        "calibration": {
+            "temperature": round(trust.temperature, 4),
+            "ece_before": round(calibration.expected_calibration_error(raw, true), 4),
+            "ece": round(calibration.expected_calibration_error(probabilities, true), 4),
+        },
+        "routing": {"target_precision": trust.target_precision, **scores},
+    }
+
+
 def _linear_baseline(test, predictions, labels):
     """Scores of the linear baseline's predictions, per head, as the model's are computed."""
     scores = {}
     if DEPARTMENT in predictions:
-        true = _class_ids(test[schema.DEPARTMENT], labels)
-        predicted = _class_ids(predictions[DEPARTMENT], labels)
+        true = class_ids(test[schema.DEPARTMENT], labels)
+        predicted = class_ids(predictions[DEPARTMENT], labels)
         scores[DEPARTMENT] = summary(DEPARTMENT, classification_scores(true, predicted, labels))
     if PRIORITY in predictions:
         scores[PRIORITY] = regression_scores(test[schema.PRIORITY], predictions[PRIORITY])
     return scores
 
 
-def _class_ids(names, labels):
-    index = {label: i for i, label in enumerate(labels)}
-    return np.array([index[name] for name in names])
-
-
-def _log_to_mlflow(run, metrics, figures_dir, registry, promotion_metric):
-    """Test metrics and figures into the training run, and its model into the registry (when
-    training was tracked)."""
+def _log_to_mlflow(run, metrics, figures_dir):
+    """Test metrics and figures into the training run (when training was tracked)."""
     if run is None:
-        log.info("model registry: nothing to register (training was not tracked to MLflow)")
         return
     try:
         client = run.client
         for name, value in flat_test_metrics(metrics).items():
             retrying(client.log_metric, run.run_id, name, value)
         retrying(client.log_artifacts, run.run_id, str(figures_dir), "evaluation")
-        register_and_promote(run, metrics, registry, promotion_metric)
+        tokens = figures_dir.parent / INFLUENTIAL_TOKENS
+        if tokens.exists():
+            retrying(client.log_artifact, run.run_id, str(tokens), "evaluation")
     except outage_errors() as error:  # the report is written; tracking is a copy of it
         log.warning("could not log the evaluation to MLflow run %s: %s", run.run_id, error)

@@ -100,6 +100,9 @@ def flat_test_metrics(metrics):
         if head in metrics
         for name in names
     }
+    for group in ("calibration", "routing"):  # the review route's trust, when scored
+        for name, value in metrics.get(HEAD_DEPARTMENT, {}).get(group, {}).items():
+            flat[f"test_{HEAD_DEPARTMENT}_{group}_{name}"] = value
     for head, scores in metrics[LINEAR_BASELINE].items():
         flat.update({f"test_{LINEAR_BASELINE}_{head}_{name}": v for name, v in scores.items()})
     return flat

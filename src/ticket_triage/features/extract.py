@@ -1,9 +1,11 @@
 """The ``extract_features`` stage: chapter 7.2.2's feature extraction, for real.
 
 * Every ticket of every split becomes one vector: the trained model's ``features`` layer output
-  (``data/features/{train,val,test}.parquet``: ``ticket_id``, ``split``, ``vector``).
-* The test tickets go to TensorBoard's projector (vectors, plus department, priority and title as
-  metadata): ``tensorboard --logdir data/features/projector`` shows them in 3D.
+  (``data/features/{train,val,test}.parquet``: ``ticket_id``, ``split``, ``vector``), beside
+  the model's department for it, its calibrated ``confidence`` and ``route`` (``trust.json``).
+* The test tickets go to TensorBoard's projector (vectors, plus department, priority, title and
+  route as metadata: the tickets sent to review show where the departments overlap):
+  ``tensorboard --logdir data/features/projector`` shows them in 3D.
 * Where the data has difficulty labels, a new ``difficulty`` head is put on the trained
   ``features`` (the trained layers frozen), trained, and its test accuracy reported beside the
   majority-class baseline; where it has none, that is said and the vectors are still written.
@@ -20,14 +22,15 @@ import numpy as np
 import pandas as pd
 
 from ticket_triage.data import schema
-from ticket_triage.data.pipeline import SPLITS
+from ticket_triage.data.split import SPLITS
 from ticket_triage.features.projector import write_projector
 from ticket_triage.models.features import add_difficulty_head, feature_extractor
-from ticket_triage.models.spec import DIFFICULTY
+from ticket_triage.models.spec import DEPARTMENT, DIFFICULTY
 from ticket_triage.outputs import fresh_folder
 from ticket_triage.tracking.runs import TrackedRun
 from ticket_triage.tracking.store import outage_errors, retrying
-from ticket_triage.training.trained import load_trained
+from ticket_triage.training.trained import load_trained, split_outputs
+from ticket_triage.trust.profile import Trust
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +46,8 @@ def _extract_into(cfg, out):
     model, built, data = load_trained(cfg, seed=cfg.seed)
 
     extractor = feature_extractor(model)
-    vectors = {}
+    trust = Trust.load(models_dir)
+    vectors, routed = {}, {}
     for split in SPLITS:
         vectors[split] = np.concatenate(
             [
@@ -51,16 +55,19 @@ def _extract_into(cfg, out):
                 for inputs, _ in data.dataset(split, built.heads)
             ]
         )
+        routed[split] = _routed(model, data, split, trust)
         pd.DataFrame(
             {
                 schema.TICKET_ID: data.frames[split][schema.TICKET_ID],
                 "split": split,
                 "vector": list(vectors[split]),
+                **routed[split],
             }
         ).to_parquet(out / f"{split}.parquet", index=False)
+    shown = cfg.projector.max_tickets
     write_projector(
-        vectors["test"][: cfg.projector.max_tickets],
-        data.frames["test"].head(cfg.projector.max_tickets),
+        vectors["test"][:shown],
+        data.frames["test"].head(shown).assign(**{k: v[:shown] for k, v in routed["test"].items()}),
         out / "projector",
     )
 
@@ -73,6 +80,20 @@ def _extract_into(cfg, out):
     (Path(cfg.paths.reports_dir) / "features.json").write_text(json.dumps(report, indent=2) + "\n")
     _log_to_mlflow(TrackedRun.load(models_dir), report)
     return report
+
+
+def _routed(model, data, split, trust):
+    """``predicted_department``, calibrated ``confidence`` and ``route`` per ticket of
+    ``split`` (none without a department head or a ``trust.json``)."""
+    if trust is None or trust.temperature is None:
+        return {}
+    probabilities = trust.calibrate(split_outputs(model, data, split, [DEPARTMENT])[DEPARTMENT])
+    confidence = probabilities.max(axis=1)
+    return {
+        "predicted_department": np.asarray(data.departments)[probabilities.argmax(axis=1)],
+        "confidence": confidence.astype("float32"),
+        "route": trust.routes(confidence),
+    }
 
 
 def train_difficulty_head(model, data, settings, out_dir):

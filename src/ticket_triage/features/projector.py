@@ -12,7 +12,14 @@ from tensorboard.plugins import projector
 
 from ticket_triage.data import schema
 
-METADATA_COLUMNS = (schema.DEPARTMENT, schema.PRIORITY, schema.DIFFICULTY, schema.TITLE)
+METADATA_COLUMNS = (
+    schema.DEPARTMENT,
+    "predicted_department",
+    "route",  # the calibrated review route (trust.json)
+    schema.PRIORITY,
+    schema.DIFFICULTY,
+    schema.TITLE,
+)
 
 
 def write_projector(vectors, tickets, folder):

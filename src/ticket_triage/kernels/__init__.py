@@ -32,14 +32,12 @@ from pathlib import Path
 
 import tensorflow as tf
 
+from ticket_triage.errors import KernelsUnavailable
+
 log = logging.getLogger(__name__)
 
 FOLDER = Path(__file__).parent
 MODES = ("auto", "off", "require")
-
-
-class KernelsUnavailable(RuntimeError):
-    """The compiled kernels were required (``TICKET_TRIAGE_KERNELS=require``) but do not load."""
 
 
 def library_path(version=tf.__version__):

@@ -11,6 +11,6 @@ loads with ``safe_mode=True``:
 
 # Imported for their registrations (keras.saving.register_keras_serializable).
 from ticket_triage import metrics  # noqa: F401
-from ticket_triage.data import vectorizer  # noqa: F401
+from ticket_triage.inputs import vectorizer  # noqa: F401
 from ticket_triage.models import mixed, serving, subclassed, token_dense  # noqa: F401
 from ticket_triage.optimizers import sparse_rmsprop, summed_adam  # noqa: F401

@@ -18,8 +18,9 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from ticket_triage.data.vectorizer import TicketVectorizer
+from ticket_triage.inputs.vectorizer import TicketVectorizer
 from ticket_triage.models.spec import DEPARTMENT
+from ticket_triage.models.temperature import Temperature
 
 
 @keras.saving.register_keras_serializable(package="ticket_triage")
@@ -52,12 +53,14 @@ def _is_text(value):
     return isinstance(value, np.ndarray | list) and np.asarray(value).dtype.kind in "OUS"
 
 
-def build_serving_model(model, vectorizer):
+def build_serving_model(model, vectorizer, temperature=None):
     """Chain a copy of ``vectorizer`` and the trained ``model`` into one string-input model.
 
     Args:
         model: the trained ticket model (unwrapped; any API).
         vectorizer: the ``TicketVectorizer`` used in training.
+        temperature: the department head's fitted temperature (``trust.calibration``), applied
+            to its probabilities by a last ``Temperature`` layer; ``None``: as the model says.
     """
     inputs = {
         name: keras.Input(shape=(1,), dtype="string", name=name) for name in vectorizer.input_names
@@ -66,4 +69,19 @@ def build_serving_model(model, vectorizer):
     outputs = model(front(inputs), training=False)
     if not isinstance(outputs, dict):  # the Sequential model's single head
         outputs = {DEPARTMENT: outputs}
+    if temperature is not None and DEPARTMENT in outputs:
+        outputs = {
+            **outputs,
+            DEPARTMENT: Temperature(temperature, name="calibration")(outputs[DEPARTMENT]),
+        }
     return ServingModel(inputs, outputs, name="ticket_triage_serving")
+
+
+def vectorizer_of(serving):
+    """The ``TicketVectorizer`` at the front of a serving model."""
+    return next(layer for layer in serving.layers if isinstance(layer, TicketVectorizer))
+
+
+def ticket_model_of(serving):
+    """The trained ticket model inside a serving model (before any calibration)."""
+    return next(layer for layer in serving.layers if isinstance(layer, keras.Model))

@@ -11,9 +11,10 @@ too. It records:
 * each checkpoint ModelCheckpoint saves, as it is saved;
 * at train end: the other callbacks' files (the CSV log, the LossHistory plots, the TensorBoard
   logs, under their configured names), and two models with
-  signature and input example: ``model``, the labeled triage model (``triage.mlflow_model``:
+  signature and input example: ``keras_model``, the raw Keras serving model (arrays out), and
+  ``model``, the labeled model that the export it is handed logs itself (for the ticket models:
   department names and priority bands out), whose URI is saved in ``models/mlflow_run.json`` for
-  ``evaluate`` to register, and ``keras_model``, the raw Keras serving model (arrays out).
+  the registry.
 
 Metrics wait in ``pending`` until ``flush``, which the callback list calls right after each
 backup (``resume``): so what MLflow has is always covered by a backup, and a run resumed from
@@ -51,9 +52,10 @@ class MlflowLogger(keras.callbacks.Callback):
         checkpoint: the best checkpoint's path, or ``None`` without one.
         outputs: the files (logged at the root) and folders (logged under their own name) the
             other callbacks write, logged at train end.
-        serving_model: a function returning the ``training.run.ServingExport`` to log at train
-            end.
-        triage_settings: the ``triage`` config (priority bands) of the labeled model.
+        serving_model: a function returning what to log at train end: the Keras serving
+            ``model``, its ``input_example``, and ``log_labeled_model(**log_model_args)``, which
+            logs the labeled model into the active run and returns its ``ModelInfo``
+            (``training.run.ServingExport``).
         datasets: the run's dataset inputs (``tracking.datasets.split_inputs``).
         pip_requirements: requirements recorded with the model (inferring them takes ~15 s).
         code_paths: this package's source, shipped with the model so it loads anywhere.
@@ -71,7 +73,6 @@ class MlflowLogger(keras.callbacks.Callback):
         checkpoint,
         outputs,
         serving_model,
-        triage_settings,
         pip_requirements,
         datasets=(),
         code_paths=(),
@@ -87,7 +88,6 @@ class MlflowLogger(keras.callbacks.Callback):
         self.checkpoint = Path(checkpoint) if checkpoint is not None else None
         self.outputs = [Path(path) for path in outputs]
         self.serving_model = serving_model
-        self.triage_settings = triage_settings
         self.datasets = list(datasets)
         self.pip_requirements = pip_requirements
         self.code_paths = list(code_paths)
@@ -195,8 +195,6 @@ class MlflowLogger(keras.callbacks.Callback):
         import mlflow
         from mlflow.models import infer_signature
 
-        from ticket_triage.triage.mlflow_model import log_triage_model, request_example
-
         export = self.serving_model()
         answer = _numpy(export.model.predict(export.input_example, verbose=0))
         # The run must be active, or MLflow files the model under its default experiment. Leaving
@@ -212,15 +210,10 @@ class MlflowLogger(keras.callbacks.Callback):
                 code_paths=self.code_paths,
                 custom_objects=self.custom_objects,
             )
-            triage = log_triage_model(
-                export.serving_file,
-                export.departments_file,
-                request_example(export.tickets, with_tags="tags" in export.input_example),
-                self.triage_settings,
-                pip_requirements=self.pip_requirements,
-                code_paths=self.code_paths,
+            labeled = export.log_labeled_model(
+                pip_requirements=self.pip_requirements, code_paths=self.code_paths
             )
-        self.run.model_uri = triage.model_uri
+        self.run.model_uri = labeled.model_uri
         self.run.save(self.models_dir)
 
     def _safely(self, call, *args):

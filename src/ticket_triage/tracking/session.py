@@ -12,11 +12,11 @@ import keras
 from omegaconf import OmegaConf
 
 import ticket_triage
+from ticket_triage.errors import TrackingUnavailable
 from ticket_triage.tracking import context, params
 from ticket_triage.tracking.datasets import split_inputs
 from ticket_triage.tracking.mlflow_logger import MlflowLogger
 from ticket_triage.tracking.runs import TrackedRun, resume_training_run, start_training_run
-from ticket_triage.tracking.store import TrackingUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -26,8 +26,8 @@ def start_tracking(cfg, serving_model, splits, checkpoint, outputs, resume_run_i
 
     Args:
         cfg: the resolved train config.
-        serving_model: a function returning the ``training.run.ServingExport``, called once at
-            the end of training.
+        serving_model: a function returning what to log at the end of training (see
+            ``MlflowLogger``), called once then.
         splits: the prepared splits (name -> DataFrame), logged as the run's datasets.
         checkpoint: the best checkpoint's path (``None`` without one), logged as it is saved.
         outputs: the callbacks' other files and folders, logged at the end.
@@ -58,7 +58,6 @@ def start_tracking(cfg, serving_model, splits, checkpoint, outputs, resume_run_i
         checkpoint=checkpoint,
         outputs=outputs,
         serving_model=serving_model,
-        triage_settings=OmegaConf.to_container(cfg.triage, resolve=True),
         pip_requirements=pip_requirements(),
         datasets=split_inputs(cfg.paths.prepared_dir, splits),
         code_paths=[str(Path(ticket_triage.__file__).parent)],

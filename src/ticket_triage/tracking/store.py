@@ -20,6 +20,8 @@ from pathlib import Path
 from urllib.error import URLError
 from urllib.request import urlopen
 
+from ticket_triage.errors import TrackingUnavailable
+
 log = logging.getLogger(__name__)
 
 DB_NAME = "mlruns.db"
@@ -37,10 +39,6 @@ def outage_errors():
     from sqlalchemy.exc import SQLAlchemyError
 
     return (MlflowException, RequestException, SQLAlchemyError, OSError)
-
-
-class TrackingUnavailable(RuntimeError):
-    """The configured tracking server cannot be reached."""
 
 
 def project_root(cwd=None):

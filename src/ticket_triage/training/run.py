@@ -6,7 +6,8 @@ Outputs (``paths.models_dir`` and ``paths.reports_dir``):
     models/loss_history/            per-batch losses and a plot per epoch (LossHistory)
     models/tensorboard/             scalars, graph, weight histograms (TensorBoard)
                                     (the callbacks' files under their configured names)
-    models/serving.keras            raw strings in, priority + department out (ServingModel)
+    models/serving.keras            raw strings in, priority + calibrated department out
+    models/trust.json               temperature, review threshold, drift reference (validation)
     models/departments.txt          the department classes, in the order of the model's output
     models/spec.json                what was built: inputs, heads, model API, sparse or dense,
                                     and the callbacks' file names
@@ -31,7 +32,6 @@ crash resumes where it stopped (``resume``); a training that ends removes its ba
 import functools
 import json
 import logging
-import shutil
 import time
 from pathlib import Path
 from typing import NamedTuple
@@ -45,11 +45,11 @@ from ticket_triage.callbacks.factory import callback_outputs, instantiate_callba
 from ticket_triage.callbacks.throughput import Throughput
 from ticket_triage.config import per_job_paths
 from ticket_triage.data import schema
-from ticket_triage.data.pipeline import TicketData
 from ticket_triage.distribution.agreement import wait_for_all
 from ticket_triage.distribution.strategy import make_strategy
 from ticket_triage.distribution.worker import Worker, remove_scratch, worker_config
 from ticket_triage.errors import ConfigError
+from ticket_triage.inputs.pipeline import TicketData
 from ticket_triage.instantiate import build
 from ticket_triage.models.inspection import inspect_model
 from ticket_triage.models.serving import build_serving_model
@@ -60,6 +60,8 @@ from ticket_triage.resume.plan import ResumePlan
 from ticket_triage.tracking.ending import tracked_run
 from ticket_triage.tracking.session import start_tracking
 from ticket_triage.training.op_threads import resolve_op_threads, use_op_threads
+from ticket_triage.training.trust import fit_trust
+from ticket_triage.triage import artifacts
 from ticket_triage.triage.inputs import serving_inputs
 
 log = logging.getLogger(__name__)
@@ -114,7 +116,9 @@ def train(cfg):
         files = {name: models_dir / path for name, path in built.outputs.items()}
         best = files.pop("checkpoint", None)
         export = functools.cache(
-            lambda: export_serving_model(model, data, models_dir, cfg.paths.prepared_dir, best)
+            lambda: export_serving_model(
+                model, data, models_dir, cfg.paths.prepared_dir, cfg.triage, best
+            )
         )
         run, tracker = start_tracking(
             cfg, export, data.frames, best, list(files.values()), resume_run_id=plan.run_id
@@ -175,41 +179,64 @@ def optimized_value(summary, name):
     return None if name is None else summary["best"][name]
 
 
-def export_serving_model(model, data, models_dir, prepared_dir, checkpoint=None):
-    """Save the string-input serving model and the department names beside it.
+def export_serving_model(model, data, models_dir, prepared_dir, triage_settings, checkpoint=None):
+    """Save the string-input serving model, the department names and its ``Trust`` beside it.
 
     The served model is the best checkpoint when there is one: the model ``evaluate`` scores and
     registers, whatever the weights at the end of training (early stopping may not restore).
+    Its department probabilities are calibrated on the validation split, where the review
+    threshold for ``triage_settings.target_precision`` and the drift reference are measured
+    too (``trust``).
 
     Returns:
         A :class:`ServingExport`, with three validation tickets as the example to log.
     """
-    models_dir = Path(models_dir)
     if checkpoint is not None and Path(checkpoint).exists():
         model = keras.saving.load_model(checkpoint, safe_mode=True)
-    serving = build_serving_model(model, data.vectorizer)
-    serving.save(models_dir / "serving.keras")
-    departments = Path(prepared_dir) / schema.VOCABULARY_FILES[schema.DEPARTMENT]
-    if departments.exists():
-        shutil.copyfile(departments, models_dir / departments.name)
+    trust = fit_trust(
+        model, data, TrainedModelInfo.load(models_dir).heads, triage_settings.target_precision
+    )
+    trust_file = trust.save(models_dir)
+    serving = build_serving_model(model, data.vectorizer, trust.temperature)
+    serving_file, departments_file = artifacts.save(serving, prepared_dir, models_dir)
     tickets = data.frames["val"].head(3)
     return ServingExport(
         serving,
         serving_inputs(tickets, data.vectorizer.input_names),
         tickets,
-        models_dir / "serving.keras",
-        models_dir / departments.name if departments.exists() else None,
+        serving_file,
+        departments_file,
+        trust_file,
+        OmegaConf.to_container(triage_settings, resolve=True),
     )
 
 
 class ServingExport(NamedTuple):
-    """What training hands to tracking to log: the Keras serving model and its files."""
+    """What training hands to tracking to log: the Keras serving model, and the labeled model
+    that wraps it (``triage.mlflow_model``), which tracking does not need to know about."""
 
     model: keras.Model  # raw strings in: the ``keras_model`` of the MLflow run
     input_example: dict  # its inputs for a few tickets
     tickets: pd.DataFrame  # those tickets, for the labeled model's example request
     serving_file: Path
     departments_file: Path | None
+    trust_file: Path  # calibration, review threshold and drift reference (``trust.profile``)
+    triage_settings: dict  # the ``triage`` config: priority bands, departments per answer
+
+    def log_labeled_model(self, **log_model_args):
+        """Log the labeled model into the active MLflow run as ``model``; return its
+        ``ModelInfo``. ``log_model_args`` go to ``mlflow.pyfunc.log_model``."""
+        from ticket_triage.triage.mlflow_model import log_triage_model, request_example
+
+        example = request_example(self.tickets, with_tags=schema.INPUT_TAGS in self.input_example)
+        return log_triage_model(
+            self.serving_file,
+            self.departments_file,
+            self.trust_file,
+            example,
+            self.triage_settings,
+            **log_model_args,
+        )
 
 
 def seed_everything(seed, deterministic):

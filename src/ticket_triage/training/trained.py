@@ -3,11 +3,12 @@
 from pathlib import Path
 
 import keras
+import numpy as np
 
 import ticket_triage.models  # noqa: F401  (registers the classes a saved model may hold)
-from ticket_triage.data.pipeline import TicketData
-from ticket_triage.data.schema import DataError
-from ticket_triage.models.spec import TrainedModelInfo
+from ticket_triage.errors import DataError
+from ticket_triage.inputs.pipeline import TicketData
+from ticket_triage.models.spec import DEPARTMENT, TrainedModelInfo
 
 
 def load_trained(cfg, seed=0):
@@ -44,3 +45,14 @@ def load_trained(cfg, seed=0):
         seed=seed,
     )
     return model, built, data
+
+
+def split_outputs(model, data, split, heads):
+    """Head -> the model's outputs for every ticket of ``split``, in file order."""
+    outputs = {head: [] for head in heads}
+    for inputs, _ in data.dataset(split, heads):
+        batch = model(inputs, training=False)
+        batch = batch if isinstance(batch, dict) else {DEPARTMENT: batch}
+        for head in heads:
+            outputs[head].append(keras.ops.convert_to_numpy(batch[head]))
+    return {head: np.concatenate(parts) for head, parts in outputs.items()}

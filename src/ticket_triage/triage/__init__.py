@@ -1,2 +1,2 @@
-"""Applying a trained model to tickets: bulk triage of an export, the labeled MLflow model that
-serves single tickets, and promotion of model versions in the MLflow model registry."""
+"""Applying a trained model to tickets: bulk triage of an export, and the labeled MLflow model
+that serves single tickets. Registering and promoting model versions is ``registry``'s."""

@@ -2,7 +2,9 @@
 
 The models answer with a probability per department class (in the order of ``departments.txt``)
 and a priority score in [0, 1]. Both the bulk ``predict`` stage and the served MLflow model turn
-those into one row per ticket here, so a file and an HTTP answer read the same. No TensorFlow.
+those into one row per ticket here, so a file and an HTTP answer read the same: with the review
+threshold of the model's ``trust.json``, a ``route`` (``auto`` or ``review``); with the
+explainer's outputs, an ``explanation`` (the tokens that chose the department). No TensorFlow.
 
 Example:
     >>> outputs = {"department": np.array([[0.125, 0.625, 0.25]]), "priority": np.array([[0.875]])}
@@ -18,6 +20,10 @@ import pandas as pd
 
 from ticket_triage.data.schema import HEAD_DEPARTMENT, HEAD_PRIORITY
 from ticket_triage.errors import ConfigError
+from ticket_triage.trust.routing import routes
+
+# The explainer's outputs beside the model's (``triage.explain``): tokens and their shares.
+EXPLANATION_TOKENS, EXPLANATION_WEIGHTS = "explanation_tokens", "explanation_weights"
 
 
 class PriorityBands:
@@ -49,8 +55,11 @@ class PriorityBands:
         return dict(zip(self.names, self.lowest.tolist(), strict=True))
 
 
-def label_outputs(outputs, departments, bands, top=3, per_department=False):
-    """One row per ticket: the top ``top`` departments with probabilities, priority and its band.
+def label_outputs(
+    outputs, departments, bands, top=3, per_department=False, threshold=None, explained=3
+):
+    """One row per ticket: the top ``top`` departments with probabilities, the route, the
+    explanation, priority and its band.
 
     Args:
         outputs: head name -> model output (``department``: ``(n, classes)`` probabilities;
@@ -59,6 +68,8 @@ def label_outputs(outputs, departments, bands, top=3, per_department=False):
         bands: a :class:`PriorityBands`.
         top: how many departments to list, best first (at most the number of classes).
         per_department: also one ``probability_<name>`` column per department.
+        threshold: the review threshold: a ``route`` column (``None``: no route).
+        explained: tokens listed in ``explanation``, when ``outputs`` has the explainer's.
     """
     columns = {}
     if HEAD_DEPARTMENT in outputs:
@@ -71,6 +82,12 @@ def label_outputs(outputs, departments, bands, top=3, per_department=False):
             columns[f"{prefix}_probability"] = np.take_along_axis(
                 probabilities, ranked[:, rank : rank + 1], axis=1
             )[:, 0]
+        if threshold is not None:
+            columns["route"] = routes(columns[f"{HEAD_DEPARTMENT}_probability"], threshold)
+        if EXPLANATION_TOKENS in outputs:
+            columns["explanation"] = explanations(
+                outputs[EXPLANATION_TOKENS], outputs[EXPLANATION_WEIGHTS], explained
+            )
     if HEAD_PRIORITY in outputs:
         scores = np.asarray(outputs[HEAD_PRIORITY], dtype="float32").reshape(-1)
         columns[HEAD_PRIORITY] = scores
@@ -79,3 +96,23 @@ def label_outputs(outputs, departments, bands, top=3, per_department=False):
         for index, name in enumerate(departments):
             columns[f"probability_{name}"] = probabilities[:, index]
     return pd.DataFrame(columns)
+
+
+def explanations(tokens, weights, top):
+    """Each ticket's first ``top`` distinct tokens with a positive share, comma-separated.
+
+    Example:
+        >>> explanations([[b"refund", b"refund", b"late"]], [[0.5, 0.2, -0.1]], top=3)
+        ['refund']
+    """
+    rows = []
+    for words, shares in zip(tokens, weights, strict=True):
+        listed = []
+        for word, share in zip(words, shares, strict=True):
+            if not share > 0 or len(listed) == top:
+                break
+            word = word.decode("utf-8") if isinstance(word, bytes) else str(word)
+            if word not in listed:
+                listed.append(word)
+        rows.append(", ".join(listed))
+    return rows

@@ -3,9 +3,12 @@
 The Keras serving model answers with bare arrays (``department``: one probability per class, in
 the order of ``departments.txt``); a caller would have to know that order. This
 ``mlflow.pyfunc.PythonModel`` wraps it with the class names and the priority bands, so
-``mlflow models serve`` answers one row per ticket: ``department``, ``department_probability``,
-the runner-up departments, ``priority``, ``priority_band`` and a ``probability_<name>`` column
-per department. The training run logs it as its model ``model`` (the raw Keras serving model
+``mlflow models serve`` answers one row per ticket: ``department``, ``department_probability``
+(calibrated), the runner-up departments, ``route`` (``auto`` or ``review``, by the review
+threshold of ``trust.json``), ``priority``, ``priority_band`` and a ``probability_<name>`` column
+per department. With the request parameter ``explain`` (``{"params": {"explain": true}}``) it
+adds ``explanation``, the tokens that chose the department; off by default, as it costs a
+backward pass. The training run logs it as its model ``model`` (the raw Keras serving model
 stays beside it as ``keras_model``); ``evaluate`` registers it.
 
 Request columns (the signature names them): ``title`` and ``body`` (strings; send ``""`` for a
@@ -20,6 +23,7 @@ Example:
     0    billing                  0.9712  ...     0.412        normal               0.9712 ...
 """
 
+import functools
 from pathlib import Path
 
 import mlflow
@@ -30,34 +34,37 @@ from mlflow.types import ColSpec, Schema
 
 from ticket_triage.data import schema
 from ticket_triage.data.clean import tag_lists
-from ticket_triage.data.vocab import load_vocabulary
+from ticket_triage.triage.artifacts import mlflow_artifacts, read_predictor
 from ticket_triage.triage.labels import PriorityBands, label_outputs
 
-SERVING_MODEL = "serving_model"  # artifact names inside the logged model
-DEPARTMENTS = "departments"
+EXPLAIN = "explain"  # the request parameter that asks for explanations
 REQUEST_TAGS_SEPARATOR = ","
 
 
 class TicketTriageModel(mlflow.pyfunc.PythonModel):
-    """The Keras serving model plus department names and priority bands (``model_config``:
-    ``priority_bands``, ``top_departments``)."""
+    """The Keras serving model plus department names, its trust file and priority bands
+    (``model_config``: ``priority_bands``, ``top_departments``, ``explain_tokens``)."""
 
     def load_context(self, context):
-        import keras
-
-        from ticket_triage.triage.predictor import Predictor  # TensorFlow loads here
-
-        serving = keras.saving.load_model(context.artifacts[SERVING_MODEL], safe_mode=True)
-        departments = context.artifacts.get(DEPARTMENTS)
-        self.predictor = Predictor(serving, load_vocabulary(departments) if departments else [])
+        self.predictor = read_predictor(context.artifacts)  # TensorFlow loads here
+        explained = int(context.model_config.get("explain_tokens", 0))  # logged before: none
+        self.explaining = functools.cache(  # traced on the first request that asks for it
+            lambda: read_predictor(context.artifacts, explained=explained)
+        )
         self.bands = PriorityBands(context.model_config["priority_bands"])
         self.top = int(context.model_config["top_departments"])
 
     def predict(self, context, model_input: pd.DataFrame, params=None) -> pd.DataFrame:
-        inputs = request_inputs(pd.DataFrame(model_input), self.predictor.input_names)
-        outputs = self.predictor.predict(inputs)
+        predictor = self.explaining() if (params or {}).get(EXPLAIN) else self.predictor
+        inputs = request_inputs(pd.DataFrame(model_input), predictor.input_names)
         return label_outputs(
-            outputs, self.predictor.departments, self.bands, top=self.top, per_department=True
+            predictor.predict(inputs),
+            predictor.departments,
+            self.bands,
+            top=self.top,
+            per_department=True,
+            threshold=predictor.threshold,
+            explained=predictor.explained,
         )
 
 
@@ -98,22 +105,25 @@ def request_example(tickets, with_tags):
     return request.reset_index(drop=True)
 
 
-def log_triage_model(serving_file, departments_file, example, settings, **log_model_args):
+def log_triage_model(
+    serving_file, departments_file, trust_file, example, settings, **log_model_args
+):
     """Log the labeled model into the active MLflow run as ``model``; return its ``ModelInfo``.
 
     Args:
         serving_file: the saved Keras serving model (``models/serving.keras``).
         departments_file: the department class names, one a line, or ``None`` without that head.
+        trust_file: the model's ``trust.json`` (calibration, review threshold, drift reference).
         example: a :func:`request_example`; the signature's outputs are its predictions.
-        settings: the ``triage`` config: ``priority_bands``, ``top_departments``.
+        settings: the ``triage`` config: ``priority_bands``, ``top_departments``,
+            ``explain_tokens``.
         **log_model_args: passed to ``mlflow.pyfunc.log_model`` (requirements, code paths).
     """
-    artifacts = {SERVING_MODEL: str(serving_file)}
-    if departments_file is not None:
-        artifacts[DEPARTMENTS] = str(departments_file)
+    artifacts = mlflow_artifacts(serving_file, departments_file, trust_file)
     model_config = {
         "priority_bands": PriorityBands(settings["priority_bands"]).to_dict(),
         "top_departments": int(settings["top_departments"]),
+        "explain_tokens": int(settings["explain_tokens"]),
     }
     loaded = TicketTriageModel()  # to answer the example for the signature
     loaded.load_context(mlflow.pyfunc.PythonModelContext(artifacts, model_config))
@@ -122,15 +132,17 @@ def log_triage_model(serving_file, departments_file, example, settings, **log_mo
         python_model=str(Path(__file__).with_name("model_code.py")),
         artifacts=artifacts,
         model_config=model_config,
-        signature=signature(example, loaded.predict(None, example)),
+        signature=signature(example, loaded.predict(None, example), {EXPLAIN: False}),
         input_example=example,
         **log_model_args,
     )
 
 
-def signature(example, answer):
-    """Named inputs (``tags`` optional) and the outputs of ``answer``."""
+def signature(example, answer, params):
+    """Named inputs (``tags`` optional), the outputs of ``answer`` and the request ``params``
+    (with their defaults)."""
     inputs = [ColSpec("string", schema.TITLE), ColSpec("string", schema.BODY)]
     if schema.TAGS in example:
         inputs.append(ColSpec("string", schema.TAGS, required=False))
-    return ModelSignature(inputs=Schema(inputs), outputs=infer_signature(example, answer).outputs)
+    inferred = infer_signature(example, answer, params=params)
+    return ModelSignature(Schema(inputs), inferred.outputs, inferred.params)

@@ -1,29 +1,27 @@
 """A trained serving model and its department names, run over many tickets fast.
 
-The model comes from ``models/`` (``serving.keras`` and ``departments.txt``, as ``train`` wrote
-them) or from MLflow (``models:/ticket-triage@champion``, ``runs:/<id>/model``): the labeled
-model ``train`` logs carries both. Batches go through the model in parallel ``tf.data`` map
-calls (one per core), about three times as fast as ``Model.predict`` on strings here.
+The model comes from ``models/`` (``serving.keras``, ``departments.txt`` and ``trust.json``, as
+``train`` wrote them) or from MLflow (``models:/ticket-triage@champion``, ``runs:/<id>/model``):
+the labeled model ``train`` logs carries all three; ``artifacts`` loads them. Asked to, it also
+explains each ticket's department (``models.explain.Explainer``) in the same traced call.
+Batches go through the model in parallel ``tf.data`` map calls (one per core), about three times
+as fast as ``Model.predict`` on strings here.
 """
 
 import collections
 import os
-from pathlib import Path
 
 import keras
 import numpy as np
 import tensorflow as tf
 
-import ticket_triage.models  # noqa: F401  (registers the classes the model holds)
-from ticket_triage.data import schema
-from ticket_triage.data.vectorizer import TicketVectorizer
-from ticket_triage.data.vocab import load_vocabulary
+from ticket_triage.models.explain import Explainer
+from ticket_triage.models.serving import vectorizer_of
+from ticket_triage.triage.labels import EXPLANATION_TOKENS, EXPLANATION_WEIGHTS
 
-SERVING_FILE = "serving.keras"
 # One model call per core at a time. AUTOTUNE starts low and ramps up over each new dataset,
 # which costs a third of the throughput when every chunk of an export is a new dataset.
 PARALLEL_CALLS = os.cpu_count() or 2
-DEPARTMENTS_FILE = schema.VOCABULARY_FILES[schema.DEPARTMENT]
 
 
 class Predictor:
@@ -35,64 +33,35 @@ class Predictor:
             department head).
         batch_size: tickets per model call.
         source: where the model came from, for the report.
+        trust: the model's :class:`Trust` (``None`` for a model trained before it: no route).
+        explained: tokens an explanation lists (``triage.explain_tokens``; 0: none).
     """
 
-    def __init__(self, serving, departments, batch_size=1024, source=""):
+    def __init__(self, serving, departments, batch_size=1024, source="", trust=None, explained=0):
         self.serving = serving
         self.departments = list(departments)
         self.batch_size = batch_size
         self.source = source
+        self.trust = trust
+        self.explained = explained if departments else 0  # nothing to explain without the head
         self.input_names = [tensor.name for tensor in serving.inputs]
-        self.tokenizer, self.max_tokens = _reading(serving)
+        self.vectorizer = vectorizer_of(serving)
         strings = {name: tf.TensorSpec([None, 1], tf.string) for name in self.input_names}
         self._call = tf.function(  # traced once, whatever the number of chunks
-            lambda inputs: serving(inputs, training=False), input_signature=[strings]
+            self._explained if self.explained else self._plain, input_signature=[strings]
         )
 
-    @classmethod
-    def load(cls, models_dir, model_uri=None, tracking_uri=None, batch_size=1024):
-        """From ``model_uri`` (an MLflow model URI) when given, else from ``models_dir``."""
-        if model_uri:
-            return cls._from_mlflow(model_uri, tracking_uri, batch_size)
-        models_dir = Path(models_dir)
-        if not (models_dir / SERVING_FILE).exists():
-            raise schema.DataError(
-                f"no trained model at {models_dir / SERVING_FILE}: run `dvc repro train` (or "
-                "`python -m pipelines.train`) first, or set predict.model_uri"
-            )
-        serving = keras.saving.load_model(models_dir / SERVING_FILE, safe_mode=True)
-        departments_file = models_dir / DEPARTMENTS_FILE
-        if schema.HEAD_DEPARTMENT in serving.output and not departments_file.exists():
-            raise schema.DataError(
-                f"{departments_file} is missing: the model's department classes have no names; "
-                "train again (`dvc repro train`) to write it beside the model"
-            )
-        departments = load_vocabulary(departments_file) if departments_file.exists() else []
-        return cls(serving, departments, batch_size, str(models_dir / SERVING_FILE))
+    @property
+    def threshold(self):
+        """The review threshold (``None``: no route)."""
+        return self.trust.threshold if self.trust is not None else None
 
-    @classmethod
-    def _from_mlflow(cls, model_uri, tracking_uri, batch_size):
-        import mlflow
-        from mlflow.exceptions import MlflowException
+    def _plain(self, inputs):
+        return self.serving(inputs, training=False)
 
-        from ticket_triage.tracking.store import fluent_tracking_uri, resolve_uri
-        from ticket_triage.triage.mlflow_model import TicketTriageModel
-
-        uri = resolve_uri(tracking_uri)
-        try:
-            with fluent_tracking_uri(uri):
-                labeled = mlflow.pyfunc.load_model(model_uri).unwrap_python_model()
-        except MlflowException as error:
-            raise schema.DataError(
-                f"cannot load predict.model_uri={model_uri} from {uri}: {error}"
-            ) from error
-        if not isinstance(labeled, TicketTriageModel):
-            raise schema.DataError(
-                f"predict.model_uri={model_uri} is not a ticket-triage model "
-                f"(it holds {type(labeled).__name__}); use the `model` a training run logged"
-            )
-        loaded = labeled.predictor
-        return cls(loaded.serving, loaded.departments, batch_size, model_uri)
+    def _explained(self, inputs):
+        tokens, weights = Explainer(self.serving, self.explained)(inputs)
+        return {**self._plain(inputs), EXPLANATION_TOKENS: tokens, EXPLANATION_WEIGHTS: weights}
 
     def predict(self, inputs):
         """``{input name: (n, 1) strings}`` -> ``{head: (n, ...) array}``, in input order.
@@ -177,11 +146,3 @@ def _joined(parts):
         name: np.concatenate([keras.ops.convert_to_numpy(part[name]) for part in parts])
         for name in parts[0]
     }
-
-
-def _reading(serving):
-    """``(tokenizer mode, tokens read per text)`` of the serving model's vectorizer."""
-    for layer in serving.layers:
-        if isinstance(layer, TicketVectorizer):
-            return layer.tokenizer, layer.max_tokens
-    return "auto", None

@@ -24,35 +24,14 @@ Example:
     [[1, 1]]
 """
 
-from pathlib import Path
-
 import keras
 import tensorflow as tf
 
 from ticket_triage.data import schema, tokenizer
-from ticket_triage.data.vocab import load_vocabulary, load_weights
 
 TITLE, TEXT_BODY, TAGS = schema.INPUT_TITLE, schema.INPUT_BODY, schema.INPUT_TAGS
 
 TAG_SEPARATOR = schema.TAG_SEPARATOR
-
-
-def load_idf_weights(prepared_dir):
-    """Title and body column -> idf weights, when ``prepare`` chose ``tf_idf`` (else ``None``)."""
-    prepared = Path(prepared_dir)
-    if tokenizer.load_output_mode(prepared) != "tf_idf":
-        return None
-    return {column: load_weights(prepared / name) for column, name in schema.IDF_FILES.items()}
-
-
-def load_vocabularies(prepared_dir):
-    """Schema column -> tokens or labels, for every vocabulary file ``prepare`` wrote."""
-    prepared = Path(prepared_dir)
-    return {
-        column: load_vocabulary(prepared / name)
-        for column, name in schema.VOCABULARY_FILES.items()
-        if (prepared / name).exists()
-    }
 
 
 def tf_tokenize(strings, mode="auto", ngrams=1, max_tokens=None):

@@ -2,7 +2,7 @@
 
 A model is promoted when, on the promotion metric, it beats the linear TF-IDF baseline fitted on
 the same train split and beats the current champion (strictly: a tie keeps the champion). No
-MLflow, no TensorFlow: ``registry`` feeds it the numbers.
+MLflow, no TensorFlow: ``register`` feeds it the numbers.
 
 Example:
     >>> metric = PromotionMetric.choose("auto", ["priority", "department"])

@@ -23,17 +23,13 @@ import pandas as pd
 import tensorflow as tf
 
 from ticket_triage.data import schema, tokenizer
-from ticket_triage.data.vectorizer import (
-    TAG_SEPARATOR,
-    TicketVectorizer,
-    load_idf_weights,
-    load_vocabularies,
-)
+from ticket_triage.data.split import SPLITS
+from ticket_triage.data.vocab import load_idf_weights, load_vocabularies
 from ticket_triage.errors import unknown_choice
+from ticket_triage.inputs.vectorizer import TAG_SEPARATOR, TicketVectorizer
 
 log = logging.getLogger(__name__)
 
-SPLITS = ("train", "val", "test")
 TOKENIZE_CHUNK = 4096  # tickets per tokenizing call
 CLASS_WEIGHTING = ("balanced", "none")
 TITLE, TEXT_BODY, TAGS = schema.INPUT_TITLE, schema.INPUT_BODY, schema.INPUT_TAGS

@@ -3,7 +3,7 @@
 import pytest
 
 from ticket_triage.errors import ConfigError
-from ticket_triage.triage.promotion import PromotionMetric, decide
+from ticket_triage.registry.promotion import PromotionMetric, decide
 
 BOTH_HEADS = ["priority", "department"]
 

@@ -1,9 +1,10 @@
 """Each evaluated model becomes a version in the MLflow model registry; the best is champion.
 
-``evaluate`` calls :func:`register_and_promote` with the training run (whose labeled model it
-registers) and its test metrics. The new version carries the test metrics as tags, and the alias
-(``champion`` by default) moves to it only when ``promotion.decide`` says so; the version's tag
-``promotion`` and the log say why or why not. Serve the champion with
+After ``evaluate`` has scored the model, :func:`register_evaluated` calls
+:func:`register_and_promote` with the training run (whose labeled model it registers) and the
+test metrics. The new version carries the test metrics as tags, and the alias (``champion`` by
+default) moves to it only when ``promotion.decide`` says so; the version's tag ``promotion`` and
+the log say why or why not. Serve the champion with
 ``mlflow models serve -m models:/ticket-triage@champion --env-manager local``.
 """
 
@@ -11,13 +12,38 @@ import logging
 
 from filelock import FileLock
 
-from ticket_triage.evaluation.summary import flat_test_metrics
-from ticket_triage.tracking.store import fluent_tracking_uri, lock_path, retrying
-from ticket_triage.triage.promotion import decide
+from ticket_triage.evaluation.summary import HEADLINE, flat_test_metrics
+from ticket_triage.registry.promotion import PromotionMetric, decide
+from ticket_triage.tracking.runs import TrackedRun
+from ticket_triage.tracking.store import fluent_tracking_uri, lock_path, outage_errors, retrying
 
 log = logging.getLogger(__name__)
 
 PROMOTION_TAG = "promotion"
+
+
+def register_evaluated(cfg, metrics):
+    """The step after ``evaluate``: register the evaluated model, champion if it wins.
+
+    Args:
+        cfg: the evaluate config (``paths.models_dir``, ``tracking``).
+        metrics: what ``evaluate`` returned (``metrics.json``).
+
+    Returns:
+        What :func:`register_and_promote` returns, or ``None`` when training was not tracked or
+        the store failed (the report is written; the registry is a copy of it).
+    """
+    scored = [head for head in HEADLINE if head in metrics]  # the model's heads that have scores
+    metric = PromotionMetric.choose(cfg.tracking.promotion_metric, scored)
+    run = TrackedRun.load(cfg.paths.models_dir)
+    if run is None:
+        log.info("model registry: nothing to register (training was not tracked to MLflow)")
+        return None
+    try:
+        return register_and_promote(run, metrics, cfg.tracking, metric)
+    except outage_errors() as error:
+        log.warning("could not register the model of MLflow run %s: %s", run.run_id, error)
+        return None
 
 
 def register_and_promote(run, metrics, settings, metric):
