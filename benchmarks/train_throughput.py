@@ -62,7 +62,7 @@ CHAPTER_ARCHITECTURE = [
     "model.batch_norm=false",
     "optimizer=rmsprop",
     "optimizer.learning_rate=0.001",
-    "trainer.loss_weights.priority=1.0",
+    "trainer.objectives.loss_weights.priority=1.0",
     "trainer.class_weight=none",
 ]
 ROWS = {  # name -> (data: "wide" or "small", train overrides); chapter-fit is separate
@@ -71,7 +71,10 @@ ROWS = {  # name -> (data: "wide" or "small", train overrides); chapter-fit is s
     "default-graph": ("wide", ["loop=graph"]),
     "default-train_step": ("wide", ["loop=train_step"]),
     "default-fit-adam": ("wide", ["loop=fit", "optimizer=adam", "optimizer.learning_rate=0.001"]),
-    "default-fit-dense-rmsprop": ("wide", ["loop=fit"]),
+    "default-fit-dense-rmsprop": (
+        "wide",
+        ["loop=fit", "optimizer._target_=benchmarks.dense_rmsprop.DenseRMSprop"],
+    ),
     "default-fit-all-threads": ("wide", ["loop=fit", "trainer.op_threads=0"]),
     "dense-fit": ("wide", ["loop=fit", "trainer.sparse_inputs=false"]),
     "dense-fit-one-thread": (
@@ -266,13 +269,10 @@ def run_project(args):
     import logging
 
     from tests.conftest import compose_config
-    from ticket_triage import objectives
     from ticket_triage.models.spec import TicketSpec
     from ticket_triage.training.run import train
 
     logging.disable(logging.INFO)
-    if args.row == "default-fit-dense-rmsprop":
-        objectives.OPTIMIZERS["rmsprop"] = dense_rmsprop()
     with tempfile.TemporaryDirectory() as scratch:
         cfg = compose_config(
             "train",
@@ -307,20 +307,6 @@ def run_project(args):
         summary["final"],
         TicketSpec.from_prepared(args.prepared).width,
     )
-
-
-def dense_rmsprop():
-    """Keras's RMSprop given the summed dense gradient: the whole kernel updated every step."""
-    import keras
-    import tensorflow as tf
-
-    class DenseRMSprop(keras.optimizers.RMSprop):
-        def update_step(self, gradient, variable, learning_rate):
-            if isinstance(gradient, tf.IndexedSlices):
-                gradient = tf.convert_to_tensor(gradient)
-            super().update_step(gradient, variable, learning_rate)
-
-    return DenseRMSprop
 
 
 def run_chapter_model(args):

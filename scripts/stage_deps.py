@@ -1,8 +1,10 @@
 """dvc.yaml's code and config dependencies, generated from what each stage really loads.
 
 A stage depends on every project module its entry point can import (top-level or inside a
-function, through any chain: found by reading the imports, nothing is run) and on every config
-group its config composes, so a change there reruns it and a change elsewhere does not. A folder
+function, through any chain: found by reading the imports, nothing is run), every module a
+``_target_`` of its config names (Hydra's ``instantiate`` imports it) with what that imports,
+and every config group its config composes, so a change there reruns it and a change elsewhere
+does not. A folder
 stands for its files when the stage loads all of them. Data dependencies (``data/``,
 ``models``) are kept as written.
 
@@ -53,9 +55,10 @@ def imported_modules(name):
     return {module for module in found if module_file(module)}
 
 
-def code_files(entry):
-    """Every project file that importing module ``entry`` can load (parent packages too)."""
-    seen, todo = set(), [entry]
+def code_files(*entries):
+    """Every project file that importing the modules ``entries`` can load (parent packages
+    too)."""
+    seen, todo = set(), list(entries)
     while todo:
         name = todo.pop()
         parts = name.split(".")
@@ -101,6 +104,24 @@ def config_files(stage):
     return {Path(f"conf/{stage}.yaml"), *(Path(f"conf/{group}") for group in groups)}
 
 
+def target_modules(config):
+    """The project modules that the ``_target_`` values of the YAML files under ``config``
+    (files or folders) name: the module of ``ticket_triage.loops.fit.train_with_fit``, say."""
+    modules = set()
+    for path in config:
+        for yaml_file in [ROOT / path] if path.suffix else sorted((ROOT / path).rglob("*.yaml")):
+            todo = [yaml.safe_load(yaml_file.read_text())]
+            while todo:
+                node = todo.pop()
+                values = node.values() if isinstance(node, dict) else node
+                if isinstance(node, dict) and isinstance(node.get("_target_"), str):
+                    parts = node["_target_"].split(".")
+                    prefixes = (".".join(parts[:depth]) for depth in range(len(parts), 0, -1))
+                    modules.add(next((m for m in prefixes if module_file(m)), None))
+                todo.extend(v for v in values if isinstance(v, dict | list))
+    return modules - {None}
+
+
 def collapse(files):
     """``files`` with each folder whose every file is listed standing for them."""
     files = set(files)
@@ -118,7 +139,8 @@ def _source(path):
 
 def generated_deps(stage, current):
     """The stage's deps: its code and config, then its data deps as they are."""
-    code = collapse(code_files(f"pipelines.{stage}") | config_files(stage))
+    config = config_files(stage)
+    code = collapse(code_files(f"pipelines.{stage}", *target_modules(config)) | config)
     return code + [dep for dep in current if not dep.startswith(CODE)]
 
 

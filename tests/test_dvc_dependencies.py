@@ -4,7 +4,7 @@ ones generated from what its entry point imports and composes (scripts/stage_dep
 import pytest
 import yaml
 
-from scripts.stage_deps import DVC_YAML, code_files, config_files, generated_deps
+from scripts.stage_deps import DVC_YAML, code_files, config_files, generated_deps, target_modules
 
 STAGES = yaml.safe_load(DVC_YAML.read_text())["stages"]
 
@@ -28,3 +28,14 @@ def test_function_level_imports_count():
     prepare = {str(path) for path in code_files("pipelines.prepare")}
     assert "src/ticket_triage/data/phrases/en.yaml" in prepare  # package data it reads
     assert {str(path) for path in config_files("prepare")} >= {"conf/prepare.yaml", "conf/data"}
+
+
+def test_modules_named_by_a_target_count():
+    """The loops, model builders and callbacks that Hydra's instantiate loads from a config's
+    ``_target_`` are dependencies, though nothing imports them."""
+    modules = target_modules(config_files("train"))
+    assert {"ticket_triage.loops.fit", "ticket_triage.models.sequential"} <= modules
+    imported = {str(path) for path in code_files("pipelines.train")}
+    loaded = {str(path) for path in code_files("pipelines.train", *modules)}
+    assert "src/ticket_triage/loops/fit.py" in loaded - imported
+    assert "src/ticket_triage/callbacks/loss_history.py" in loaded - imported

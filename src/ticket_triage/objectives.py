@@ -5,6 +5,9 @@ One definition of losses and metrics keeps the four loops comparable: ``fit`` ge
 ``MetricSet``, which names its logs exactly as ``fit`` does (``loss``, ``priority_loss``,
 ``priority_rmse``, ``department_accuracy``, and ``val_`` versions).
 
+``trainer.objectives`` (``conf/trainer/``) holds the loss weights; training builds it with
+Hydra's ``instantiate``, giving it the heads of the model it built.
+
 Example:
     >>> objectives = Objectives(["priority", "department"])
     >>> sorted(objectives.losses())
@@ -19,23 +22,7 @@ from keras import ops
 
 from ticket_triage.data.schema import HEAD_DEPARTMENT as DEPARTMENT
 from ticket_triage.data.schema import HEAD_PRIORITY as PRIORITY
-from ticket_triage.errors import unknown_choice
 from ticket_triage.metrics import MacroF1Score, RootMeanSquaredError
-from ticket_triage.optimizers.sparse_rmsprop import SparseRMSprop
-from ticket_triage.optimizers.summed_adam import SummedAdam
-
-OPTIMIZERS = {  # sparse-gradient-aware versions of Keras's (see ticket_triage.optimizers)
-    "rmsprop": SparseRMSprop,
-    "adam": SummedAdam,
-    "sgd": keras.optimizers.SGD,
-}
-
-
-def make_optimizer(optimizer_cfg):
-    """``optimizer=rmsprop|adam|sgd`` with its ``learning_rate``."""
-    if optimizer_cfg.name not in OPTIMIZERS:
-        raise unknown_choice("optimizer.name", optimizer_cfg.name, OPTIMIZERS)
-    return OPTIMIZERS[optimizer_cfg.name](learning_rate=optimizer_cfg.learning_rate)
 
 
 class Objectives:

@@ -19,7 +19,7 @@ from ticket_triage.data.vocab import load_vocabulary
 from ticket_triage.evaluation.report import evaluate
 from ticket_triage.inputs.pipeline import TicketData
 from ticket_triage.inputs.vectorizer import TicketVectorizer
-from ticket_triage.models.factory import BUILDERS
+from ticket_triage.models.functional import build_functional_model
 from ticket_triage.models.serving import build_serving_model
 from ticket_triage.models.spec import TicketSpec
 from ticket_triage.training.run import train
@@ -102,7 +102,7 @@ def test_the_saved_serving_model_makes_the_prepare_bigrams(prepared, tmp_path):
     spec = TicketSpec.from_prepared(prepared)
     assert spec.body_dim == len(data.vectorizer.vocabularies[schema.BODY]) + 1
     keras.utils.set_random_seed(0)
-    serving = build_serving_model(BUILDERS["functional"](spec, width=8), data.vectorizer)
+    serving = build_serving_model(build_functional_model(spec, width=8), data.vectorizer)
     serving.save(tmp_path / "serving.keras")
     loaded = keras.saving.load_model(tmp_path / "serving.keras", safe_mode=True)
 

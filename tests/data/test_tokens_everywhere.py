@@ -14,7 +14,7 @@ from ticket_triage.data.prepare import prepare_dataset
 from ticket_triage.data.tokenizer import token_lists
 from ticket_triage.inputs.pipeline import TicketData
 from ticket_triage.inputs.vectorizer import TAG_SEPARATOR, TicketVectorizer
-from ticket_triage.models.factory import BUILDERS
+from ticket_triage.models.functional import build_functional_model
 from ticket_triage.models.serving import build_serving_model
 from ticket_triage.models.spec import TicketSpec
 
@@ -78,7 +78,7 @@ def test_the_saved_serving_model_tokenizes_as_prepare_did(prepared, tmp_path):
     data = TicketData.load(prepared, sparse=False)
     spec = TicketSpec.from_prepared(prepared)
     keras.utils.set_random_seed(0)
-    serving = build_serving_model(BUILDERS["functional"](spec, width=8), data.vectorizer)
+    serving = build_serving_model(build_functional_model(spec, width=8), data.vectorizer)
     serving.save(tmp_path / "serving.keras")
     loaded = keras.saving.load_model(tmp_path / "serving.keras", safe_mode=True)
 

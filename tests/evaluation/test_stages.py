@@ -328,3 +328,46 @@ def test_predict_raises_data_errors_as_themselves_and_loses_no_row(priority_only
     rejects = pd.read_csv(tmp_path / "out.rejects.csv")
     assert len(rejects) == 150 and rejects["row"].tolist() == list(range(1, 151))
     assert not (tmp_path / "out.csv").exists()
+
+
+def test_the_callbacks_file_names_are_the_configured_ones_in_every_stage(prepared_dir, tmp_path):
+    """Renamed in the config, the checkpoint, CSV log and log folders are written under the new
+    names, logged to MLflow under them, and found by evaluate and extract_features (through
+    models/spec.json)."""
+    paths = {
+        "paths.prepared_dir": prepared_dir,
+        "paths.models_dir": tmp_path / "models",
+        "paths.reports_dir": tmp_path / "reports",
+        "paths.features_dir": tmp_path / "features",
+    }
+    renamed = [
+        "callbacks.checkpoint.filepath=top.keras",
+        "callbacks.csv_logger.filename=epochs.csv",
+        "callbacks.tensorboard.log_dir=tb",
+        "callbacks.loss_history.out_dir=losses",
+    ]
+    train(
+        stage_config(
+            "train",
+            paths,
+            "loop.verbose=0",
+            "trainer.epochs=2",
+            "trainer.batch_size=32",
+            "model.width=16",
+            f"tracking.uri=sqlite:///{tmp_path}/mlruns.db",
+            *renamed,
+        )
+    )
+    written = {path.name for path in (tmp_path / "models").iterdir()}
+    assert {"top.keras", "epochs.csv", "tb", "losses"} <= written
+    assert not {"best.keras", "history.csv", "tensorboard", "loss_history"} & written
+    run = TrackedRun.load(tmp_path / "models")
+    client = MlflowClient(run.tracking_uri)
+    logged = {entry.path for entry in client.list_artifacts(run.run_id)}
+    assert {"epochs.csv", "tb", "losses"} <= logged
+    assert [e.path for e in client.list_artifacts(run.run_id, "checkpoints")] == [
+        "checkpoints/top.keras"
+    ]
+    assert evaluate(stage_config("evaluate", paths))["test_tickets"] > 0
+    assert (tmp_path / "reports" / "figures" / "learning_curves.png").exists()  # from epochs.csv
+    assert extract_features(stage_config("extract_features", paths, "difficulty.epochs=1"))

@@ -6,7 +6,7 @@ import logging
 import pytest
 
 from tests.conftest import require_tool
-from ticket_triage.models.factory import BUILDERS
+from tests.models.apis import BUILDERS
 from ticket_triage.models.inspection import inspect_model
 from ticket_triage.models.spec import TicketSpec
 

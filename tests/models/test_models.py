@@ -4,8 +4,10 @@ import keras
 import numpy as np
 import pytest
 
+from tests.conftest import compose_config
+from tests.models.apis import BUILDERS
+from ticket_triage.instantiate import build
 from ticket_triage.models import features as feature_models
-from ticket_triage.models.factory import BUILDERS
 from ticket_triage.models.spec import DEPARTMENT, FEATURES, PRIORITY, TicketSpec
 
 SPEC = TicketSpec(title_dim=40, body_dim=60, tags_dim=12, num_departments=4)
@@ -33,6 +35,25 @@ def numpy_outputs(outputs):
 def models():
     keras.utils.set_random_seed(0)
     return {api: BUILDERS[api](SPEC, **TRUNK) for api in BUILDERS}
+
+
+@pytest.mark.parametrize("api", list(BUILDERS))
+def test_each_model_option_is_built_by_instantiate_from_its_yaml_alone(api):
+    """``model=<api>`` builds the API its ``_target_`` names with exactly the YAML's settings
+    (a command-line override among them), its ``name`` label not passed on."""
+    node = compose_config("train", [f"model={api}", "model.width=24"]).model
+    keras.utils.set_random_seed(0)
+    built = build(node, spec=SPEC, sparse=False)
+    settings = {key: value for key, value in node.items() if key not in ("name", "_target_")}
+    keras.utils.set_random_seed(0)
+    expected = BUILDERS[api](SPEC, **settings)
+    assert (built.name, built.count_params()) == (expected.name, expected.count_params())
+    assert built.count_params() != BUILDERS[api](SPEC, **{**settings, "width": 8}).count_params()
+    inputs = merged(batch()) if api == "sequential" else batch()
+    got, want = built(inputs, training=False), expected(inputs, training=False)
+    for head, value in numpy_outputs(want if isinstance(want, dict) else {"out": want}).items():
+        got_head = numpy_outputs(got if isinstance(got, dict) else {"out": got})[head]
+        np.testing.assert_allclose(got_head, value, atol=1e-6)
 
 
 def test_three_apis_build_the_same_architecture(models):

@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from tests.models.apis import BUILDERS
 from tests.models.test_models import SPEC, TRUNK, batch, merged, numpy_outputs
 from ticket_triage import kernels
-from ticket_triage.models.factory import BUILDERS
 from ticket_triage.models.token_dense import TokenDense
 
 

@@ -117,7 +117,7 @@ def test_a_two_job_multirun_finishes_its_parent(prepared_dir, tmp_path):
 
 @pytest.mark.slow
 def test_a_multirun_with_a_failing_job_fails_its_parent(prepared_dir, tmp_path):
-    sweep = ["callbacks.tensorboard.dirname=tensorboard,..", *small_sweep(prepared_dir, tmp_path)]
+    sweep = ["callbacks.tensorboard.log_dir=tensorboard,..", *small_sweep(prepared_dir, tmp_path)]
     result = subprocess.run(
         [sys.executable, "-m", "pipelines.train", "-m", *sweep],
         cwd=ROOT,

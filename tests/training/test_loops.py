@@ -81,12 +81,11 @@ def test_checkpoint_loads_back_with_the_best_val_loss(train_config, loop):
     summary = train(cfg)
     loaded = keras.saving.load_model(Path(cfg.paths.models_dir) / "best.keras")
     from ticket_triage.inputs.pipeline import TicketData
-    from ticket_triage.objectives import MetricSet, Objectives
+    from ticket_triage.instantiate import build
+    from ticket_triage.objectives import MetricSet
 
     data = TicketData.load(cfg.paths.prepared_dir, batch_size=32)
-    metrics = MetricSet(
-        Objectives(["priority", "department"], loss_weights=cfg.trainer.loss_weights)
-    )
+    metrics = MetricSet(build(cfg.trainer.objectives, heads=["priority", "department"]))
     for inputs, targets in data.dataset("val", metrics.objectives.heads):
         predictions = loaded(inputs, training=False)
         metrics.update(targets, predictions, metrics.loss(targets, predictions)[1])
@@ -126,14 +125,13 @@ def test_loss_history_records_each_batch_not_the_running_mean(train_config):
         recorded = [float(row["loss"]) for row in csv.DictReader(handle)]
     # With a learning rate of 0 the weights never move: recompute each batch's loss directly.
     from ticket_triage.inputs.pipeline import TicketData
-    from ticket_triage.objectives import MetricSet, Objectives
+    from ticket_triage.instantiate import build
+    from ticket_triage.objectives import MetricSet
 
     model = keras.saving.load_model(Path(cfg.paths.models_dir) / "best.keras")
     data = TicketData.load(cfg.paths.prepared_dir, batch_size=32, seed=cfg.seed)
     data.weigh_classes(cfg.trainer.class_weight)  # balanced by default: weighted losses
-    metrics = MetricSet(
-        Objectives(["priority", "department"], loss_weights=cfg.trainer.loss_weights)
-    )
+    metrics = MetricSet(build(cfg.trainer.objectives, heads=["priority", "department"]))
     batches = data.dataset("train", metrics.objectives.heads, epochs=1, weighted=True)
     expected = [
         float(metrics.loss(targets, model(inputs, training=True), (), weights)[0])

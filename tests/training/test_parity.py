@@ -4,14 +4,16 @@ import keras
 import numpy as np
 import pytest
 
+from tests.conftest import compose_config
 from ticket_triage.inputs.pipeline import TicketData
-from ticket_triage.loops import LOOPS
-from ticket_triage.models.factory import build_model
+from ticket_triage.instantiate import build
 from ticket_triage.models.spec import TicketSpec
-from ticket_triage.objectives import Objectives, make_optimizer
+from ticket_triage.objectives import Objectives
 from ticket_triage.training.run import seed_everything
 
 pytestmark = pytest.mark.trains  # trains models: left out of make test-fast
+
+LOOPS = ("fit", "eager", "graph", "train_step")
 
 
 def train_once(cfg, loop, variant="trackers", class_weight="none", loss_weights=None):
@@ -19,24 +21,23 @@ def train_once(cfg, loop, variant="trackers", class_weight="none", loss_weights=
     spec = TicketSpec.from_prepared(cfg.paths.prepared_dir)
     data = TicketData.load(cfg.paths.prepared_dir, batch_size=32, seed=cfg.seed)
     data.weigh_classes(class_weight)
-    model = build_model(cfg.model, spec, sparse=True)
-    loop_cfg = {"name": loop, "verbose": 0, "variant": variant}
+    model = build(cfg.model, spec=spec, sparse=True)
     objectives = Objectives(spec.heads, loss_weights=loss_weights)
-    history = LOOPS[loop](
-        model, data, objectives, make_optimizer(cfg.optimizer), [], 2, _Attrs(loop_cfg)
-    )
+    train_loop = loop_function(loop, variant)
+    history = train_loop(model, data, objectives, build(cfg.optimizer), [], 2)
     return [w.numpy() for w in model.weights], history.history
 
 
-class _Attrs(dict):
-    __getattr__ = dict.__getitem__
+def loop_function(loop, variant):
+    """``conf/loop/<loop>.yaml``'s function, silent, one step per call, with ``variant``."""
+    node = compose_config("train", [f"loop={loop}", "loop.verbose=0"]).loop
+    settings = {"steps_per_execution": 1} if "steps_per_execution" in node else {}
+    return build(node, **settings, **({"variant": variant} if "variant" in node else {}))
 
 
 @pytest.fixture(scope="module")
 def parity_config(prepared_dir):
     """Dropout and batch norm on: the parity must hold where training and inference differ."""
-    from tests.conftest import compose_config
-
     return compose_config(
         "train",
         [
@@ -109,7 +110,7 @@ def test_training_moved_the_weights(runs, parity_config, prepared_dir):
     """Guard against a vacuous parity: the weights after training differ from the initial ones."""
     cfg = parity_config
     seed_everything(cfg.seed, deterministic=True)
-    initial = build_model(cfg.model, TicketSpec.from_prepared(prepared_dir), sparse=True)
+    initial = build(cfg.model, spec=TicketSpec.from_prepared(prepared_dir), sparse=True)
     trained, _ = runs["fit"]
     moved = [not np.allclose(w.numpy(), t) for w, t in zip(initial.weights, trained, strict=True)]
     assert sum(moved) >= len(moved) - 4  # all but, at most, untouched batch-norm statistics

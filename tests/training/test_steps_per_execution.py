@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from omegaconf import OmegaConf
 
 from tests.conftest import compose_config
 from ticket_triage.errors import ConfigError
@@ -50,28 +49,27 @@ def test_several_steps_per_call_train_the_same_model(train_config, tmp_path, loo
         assert len(four_losses) == len(one_losses)
         assert four_losses["loss"].tolist() == pytest.approx(one_losses["loss"].tolist(), 1e-4)
     else:  # fit: the last batch of each call; 4 does not divide the batches, so a divisor runs
-        per_call = fit_steps_per_execution(OmegaConf.create({"steps_per_execution": 4}), steps)
+        per_call = fit_steps_per_execution(4, steps)
         assert 1 < per_call < 4 or steps % 4 == 0
         assert len(four_losses) == len(one_losses) // per_call
 
 
 def test_fit_runs_the_largest_divisor_of_the_batches_per_epoch():
-    config = OmegaConf.create({"steps_per_execution": 8})
-    assert fit_steps_per_execution(config, 1250) == 5
-    assert fit_steps_per_execution(config, 1600) == 8
-    assert fit_steps_per_execution(config, 1607) == 1  # a prime
-    assert fit_steps_per_execution(config, 1600, distributed=True) == 1
+    assert fit_steps_per_execution(8, 1250) == 5
+    assert fit_steps_per_execution(8, 1600) == 8
+    assert fit_steps_per_execution(8, 1607) == 1  # a prime
+    assert fit_steps_per_execution(8, 1600, distributed=True) == 1
     with pytest.raises(ConfigError, match="steps_per_execution = 0"):
-        fit_steps_per_execution(OmegaConf.create({"steps_per_execution": 0}), 10)
+        fit_steps_per_execution(0, 10)
 
 
 @pytest.mark.parametrize("loop", ["fit", "train_step"])
 def test_the_default_runs_ten_steps_per_call_at_1250_batches(loop):
     """Up to 16: at 8, 1,250 batches per epoch ran 5 per call, about a sixth slower on wide
     sparse inputs (benchmarks/train_throughput.py); 248 (the default pipeline's) keep 8."""
-    config = compose_config("train", [f"loop={loop}"]).loop
-    assert fit_steps_per_execution(config, 1250) == 10
-    assert fit_steps_per_execution(config, 248) == 8
+    requested = compose_config("train", [f"loop={loop}"]).loop.steps_per_execution
+    assert fit_steps_per_execution(requested, 1250) == 10
+    assert fit_steps_per_execution(requested, 248) == 8
 
 
 def test_the_graph_loop_runs_sixteen_steps_per_call():

@@ -1,8 +1,20 @@
-"""``conf/callbacks/`` -> the callbacks every loop mode drives.
+"""``conf/callbacks/`` -> the callbacks every loop mode drives, each built by Hydra.
 
-Built-in ones (chapter 7.3.2 and 7.3.4): ModelCheckpoint (best by ``val_loss``, ``.keras``),
-EarlyStopping, ReduceLROnPlateau, CSVLogger, TensorBoard; custom ones (7.3.3): LossHistory and
-Throughput. Each is switched on or off and tuned in config.
+Built-in ones (chapter 7.3.2 and 7.3.4): ModelCheckpoint, EarlyStopping, ReduceLROnPlateau,
+CSVLogger, TensorBoard; custom ones (7.3.3): LossHistory and Throughput. As in
+lightning-hydra-template's ``instantiate_callbacks``, every node of the group with a
+``_target_`` is a callback, built by ``instantiate`` from its own arguments, so a new callback is
+a new node. Three conventions make a node one of this run's callbacks:
+
+* ``enabled: false`` leaves it out;
+* a file or folder argument (``FILE_ARGUMENTS``, ``FOLDER_ARGUMENTS``) is a path in the run's
+  folder, ``paths.models_dir``; ``train`` records them (``callback_outputs``) in
+  ``models/spec.json``, so the stages after it find the checkpoint and the CSV log under their
+  configured names;
+* ``monitor: auto`` is the score the report leads with, and an argument left ``???`` is a value
+  only the run knows (``num_samples``, the training split's size), passed in by name.
+
+Throughput is not in the config: the training summary reads it, so it is always there, first.
 
 TensorBoard and LossHistory write into folders of their own, emptied when the callbacks are
 built: TensorBoard adds an event file per run beside the old ones, LossHistory would leave plots
@@ -15,76 +27,83 @@ the run it continues.
 import shutil
 from pathlib import Path
 
-import keras
+from omegaconf import DictConfig, OmegaConf
 
-from ticket_triage.callbacks.loss_history import LossHistory
 from ticket_triage.callbacks.throughput import Throughput
 from ticket_triage.errors import ConfigError
+from ticket_triage.instantiate import build
+
+FILE_ARGUMENTS = ("filepath", "filename")  # a file the callback writes
+FOLDER_ARGUMENTS = ("log_dir", "out_dir")  # a folder it fills, emptied at the start of a run
 
 
-def build_callbacks(
-    cfg, models_dir, batch_size, num_samples, resuming=False, headline=("val_loss", "min")
+def instantiate_callbacks(
+    cfg, models_dir, num_samples, resuming=False, headline=("val_loss", "min")
 ):
-    """The enabled callbacks, writing under ``models_dir``.
+    """Throughput, then every enabled callback node of ``cfg``, writing under ``models_dir``.
 
     Args:
         cfg: the ``callbacks`` config group.
-        models_dir: folder for the checkpoint, CSV log, TensorBoard logs and loss plots.
-        batch_size: training batch size (LossHistory needs it).
-        num_samples: training samples per epoch (LossHistory and Throughput need it).
+        models_dir: the run's folder: checkpoint, CSV log, TensorBoard logs and loss plots.
+        num_samples: training samples per epoch (Throughput's, and ``???`` arguments' value).
         resuming: a resumed run keeps the log folders of the run it continues.
         headline: ``(monitor, mode)`` that ``monitor: auto`` stands for
             (``Objectives.headline_monitor``).
     """
     out = Path(models_dir)
-
-    def logs_folder(dirname):
-        return out / dirname if resuming else fresh_folder(out, dirname)
-
+    runtime = {"num_samples": num_samples}
     callbacks = [Throughput(num_samples)]  # first, so later callbacks see its epoch log
-    if cfg.checkpoint.enabled:
-        callbacks.append(
-            keras.callbacks.ModelCheckpoint(
-                str(out / cfg.checkpoint.filename),
-                **monitoring(cfg.checkpoint, headline),
-                save_best_only=True,
-            )
-        )
-    if cfg.early_stopping.enabled:
-        callbacks.append(
-            keras.callbacks.EarlyStopping(
-                **monitoring(cfg.early_stopping, headline),
-                patience=cfg.early_stopping.patience,
-                min_delta=cfg.early_stopping.min_delta,
-                restore_best_weights=cfg.early_stopping.restore_best_weights,
-            )
-        )
-    if cfg.reduce_lr.enabled:
-        callbacks.append(
-            keras.callbacks.ReduceLROnPlateau(
-                **monitoring(cfg.reduce_lr, headline),
-                factor=cfg.reduce_lr.factor,
-                patience=cfg.reduce_lr.patience,
-                min_lr=cfg.reduce_lr.min_lr,
-                min_delta=cfg.reduce_lr.min_delta,
-            )
-        )
-    if cfg.csv_logger.enabled:
-        callbacks.append(keras.callbacks.CSVLogger(str(out / cfg.csv_logger.filename)))
-    if cfg.tensorboard.enabled:
-        callbacks.append(
-            keras.callbacks.TensorBoard(
-                log_dir=str(logs_folder(cfg.tensorboard.dirname)),
-                histogram_freq=cfg.tensorboard.histogram_freq,
-                write_graph=cfg.tensorboard.write_graph,
-                update_freq="epoch",
-            )
-        )
-    if cfg.loss_history.enabled:
-        callbacks.append(
-            LossHistory(logs_folder(cfg.loss_history.dirname), batch_size, num_samples)
-        )
+    for key, node in enabled_nodes(cfg).items():
+        arguments = {}
+        for name in node:
+            if OmegaConf.is_missing(node, name):
+                if name not in runtime:
+                    raise ConfigError(
+                        f"callbacks.{key}.{name} is ??? and training has no value for it; "
+                        f"it supplies: {', '.join(runtime)}"
+                    )
+                arguments[name] = runtime[name]
+        for name, relative in paths_in(node).items():
+            folder = name in FOLDER_ARGUMENTS and not resuming
+            arguments[name] = str(fresh_folder(out, relative) if folder else out / relative)
+        if "monitor" in node:
+            arguments.update(monitoring(node, headline))  # monitor: auto -> the headline
+        callbacks.append(build(node, **arguments))
     return callbacks
+
+
+def callback_outputs(cfg):
+    """Callback name -> the file or folder it writes in the run's folder (relative), for each
+    enabled callback that writes one.
+
+    Example:
+        >>> callback_outputs(OmegaConf.create({
+        ...     "csv": {"_target_": "keras.callbacks.CSVLogger", "filename": "h.csv"},
+        ...     "tb": {"_target_": "keras.callbacks.TensorBoard", "enabled": False, "log_dir": "t"},
+        ... }))
+        {'csv': 'h.csv'}
+    """
+    return {
+        key: relative
+        for key, node in enabled_nodes(cfg).items()
+        for relative in paths_in(node).values()
+    }
+
+
+def enabled_nodes(cfg):
+    """Name -> node, for the nodes of ``cfg`` with a ``_target_`` and not ``enabled: false``."""
+    return {
+        key: node
+        for key, node in cfg.items()
+        if isinstance(node, DictConfig)
+        and "_target_" in node
+        and not ("enabled" in node and not node.enabled)
+    }
+
+
+def paths_in(node):
+    """Argument -> relative path, for ``node``'s file and folder arguments."""
+    return {name: node[name] for name in (*FILE_ARGUMENTS, *FOLDER_ARGUMENTS) if name in node}
 
 
 def monitoring(section, headline):

@@ -24,7 +24,7 @@ Without a strategy (one replica) the model is left as it is.
 
 Example:
     >>> with strategy.scope():  # doctest: +SKIP
-    ...     model = build_model(...)
+    ...     model = build(cfg.model, spec=spec)
     >>> adapt_fit(model)  # doctest: +SKIP
     >>> model.fit(dataset)  # doctest: +SKIP
 """

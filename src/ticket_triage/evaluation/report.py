@@ -90,9 +90,10 @@ def evaluate(cfg):
     else:
         log.info("no department head: calibration and the review route are not scored")
     metrics[LINEAR_BASELINE] = _linear_baseline(test, baseline, data.departments)
-    if (models_dir / "history.csv").exists():
+    history = built.outputs.get("csv_logger")  # the CSV log, under its configured name
+    if history is not None and (models_dir / history).exists():
         figures.learning_curves(
-            models_dir / "history.csv", reports_dir / "figures" / "learning_curves.png"
+            models_dir / history, reports_dir / "figures" / "learning_curves.png"
         )
     judged = verdict(metrics)
     metrics = {"verdict": judged, **metrics}  # first in the file, as in the log

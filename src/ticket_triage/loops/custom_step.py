@@ -94,20 +94,30 @@ class TrainStepModel(keras.Model):
 
 
 def train_with_train_step(
-    model, data, objectives, optimizer, callbacks, epochs, loop_cfg, plan=None
+    model,
+    data,
+    objectives,
+    optimizer,
+    callbacks,
+    epochs,
+    plan=None,
+    *,
+    variant,
+    verbose,
+    steps_per_execution,
 ):
     """Wrap ``model`` in ``TrainStepModel`` and ``fit`` it."""
     strategy = model.distribute_strategy
     with strategy.scope():  # the wrapper's metrics, and its strategy
         wrapper = TrainStepModel(
-            model, objectives, variant=loop_cfg.variant, name=f"train_step_{model.name}"
+            model, objectives, variant=variant, name=f"train_step_{model.name}"
         )
-        compile_args = objectives.compile_args() if loop_cfg.variant == "compiled" else {}
+        compile_args = objectives.compile_args() if variant == "compiled" else {}
         wrapper.compile(
             optimizer=optimizer,
             steps_per_execution=fit_steps_per_execution(
-                loop_cfg, data.steps("train"), strategy.num_replicas_in_sync > 1
+                steps_per_execution, data.steps("train"), strategy.num_replicas_in_sync > 1
             ),
             **compile_args,
         )
-    return fit_compiled(wrapper, data, objectives, callbacks, epochs, loop_cfg.verbose, plan)
+    return fit_compiled(wrapper, data, objectives, callbacks, epochs, verbose, plan)

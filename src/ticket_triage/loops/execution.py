@@ -17,28 +17,27 @@ from ticket_triage.errors import ConfigError
 log = logging.getLogger(__name__)
 
 
-def requested_steps(loop_cfg):
-    """``loop.steps_per_execution`` (1 where the loop has none), checked."""
-    steps = int(loop_cfg.get("steps_per_execution", 1))
+def requested_steps(steps_per_execution):
+    """``loop.steps_per_execution``, checked."""
+    steps = int(steps_per_execution)
     if steps < 1:
         raise ConfigError(f"loop.steps_per_execution = {steps} must be 1 or more")
     return steps
 
 
-def fit_steps_per_execution(loop_cfg, steps_per_epoch, distributed=False):
+def fit_steps_per_execution(steps_per_execution, steps_per_epoch, distributed=False):
     """The ``steps_per_execution`` to compile a ``fit`` model with for these epochs.
 
     Example:
-        >>> from omegaconf import OmegaConf
-        >>> fit_steps_per_execution(OmegaConf.create({"steps_per_execution": 8}), 1250)
+        >>> fit_steps_per_execution(8, 1250)
         5
 
     Args:
-        loop_cfg: the ``loop`` config.
+        steps_per_execution: the batches per call asked for (``loop.steps_per_execution``).
         steps_per_epoch: training batches per epoch.
         distributed: whether a strategy spreads the batches over several replicas.
     """
-    requested = requested_steps(loop_cfg)
+    requested = requested_steps(steps_per_execution)
     if distributed:
         return 1
     steps = max(d for d in range(1, requested + 1) if steps_per_epoch % d == 0)

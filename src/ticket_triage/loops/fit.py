@@ -6,18 +6,29 @@ from ticket_triage.resume.callback_list import BackedUpCallbackList, TrainingSta
 from ticket_triage.resume.position import Position
 
 
-def train_with_fit(model, data, objectives, optimizer, callbacks, epochs, loop_cfg, plan=None):
+def train_with_fit(
+    model,
+    data,
+    objectives,
+    optimizer,
+    callbacks,
+    epochs,
+    plan=None,
+    *,
+    verbose,
+    steps_per_execution,
+):
     """Compile with the shared objectives and ``fit`` on the train split, validating on val."""
     strategy = model.distribute_strategy
     with strategy.scope():  # the compiled metrics' variables
         model.compile(
             optimizer=optimizer,
             steps_per_execution=fit_steps_per_execution(
-                loop_cfg, data.steps("train"), strategy.num_replicas_in_sync > 1
+                steps_per_execution, data.steps("train"), strategy.num_replicas_in_sync > 1
             ),
             **objectives.compile_args(),
         )
-    return fit_compiled(model, data, objectives, callbacks, epochs, loop_cfg.verbose, plan)
+    return fit_compiled(model, data, objectives, callbacks, epochs, verbose, plan)
 
 
 def fit_compiled(model, data, objectives, callbacks, epochs, verbose, plan=None):

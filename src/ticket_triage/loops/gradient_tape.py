@@ -31,20 +31,31 @@ from ticket_triage.resume.position import Position
 
 
 def train_with_eager_loop(
-    model, data, objectives, optimizer, callbacks, epochs, loop_cfg, plan=None
+    model, data, objectives, optimizer, callbacks, epochs, plan=None, *, verbose
 ):
-    """The GradientTape loop, executed eagerly, op by op."""
-    return _train(model, data, objectives, optimizer, callbacks, epochs, loop_cfg, plan, False)
+    """The GradientTape loop, executed eagerly, op by op (one step per call)."""
+    return _train(model, data, objectives, optimizer, callbacks, epochs, plan, verbose, None)
 
 
 def train_with_graph_loop(
-    model, data, objectives, optimizer, callbacks, epochs, loop_cfg, plan=None
+    model,
+    data,
+    objectives,
+    optimizer,
+    callbacks,
+    epochs,
+    plan=None,
+    *,
+    verbose,
+    steps_per_execution,
 ):
-    """The same loop with ``tf.function``-compiled steps."""
-    return _train(model, data, objectives, optimizer, callbacks, epochs, loop_cfg, plan, True)
+    """The same loop with ``tf.function``-compiled steps, ``steps_per_execution`` per call."""
+    steps = requested_steps(steps_per_execution)
+    return _train(model, data, objectives, optimizer, callbacks, epochs, plan, verbose, steps)
 
 
-def _train(model, data, objectives, optimizer, callbacks, epochs, loop_cfg, plan, graph):
+def _train(model, data, objectives, optimizer, callbacks, epochs, plan, verbose, graph_steps):
+    """The loop; ``graph_steps``: training steps per ``tf.function`` call, ``None`` eagerly."""
     strategy = model.distribute_strategy
     model.compile(optimizer=optimizer)  # no loss: it only attaches the optimizer for callbacks
     with strategy.scope():
@@ -79,8 +90,8 @@ def _train(model, data, objectives, optimizer, callbacks, epochs, loop_cfg, plan
         strategy.run(replica_test_step, args=batch)
         return val_metrics.result()
 
-    per_call = requested_steps(loop_cfg) if graph else 1  # the chapter's eager loop: one
-    if graph:
+    per_call = graph_steps or 1  # the chapter's eager loop: one
+    if graph_steps:
         train_steps = tf.function(train_steps, reduce_retracing=True)
         test_step = tf.function(test_step, reduce_retracing=True)
         model.train_function = train_steps  # lets TensorBoard write the traced training graph
@@ -92,7 +103,7 @@ def _train(model, data, objectives, optimizer, callbacks, epochs, loop_cfg, plan
         build=lambda: optimizer.built or optimizer.build(model.trainable_variables),
     )
     callback_list = BackedUpCallbackList(
-        callbacks, state, plan, epochs, data.steps("train"), loop_cfg.verbose
+        callbacks, state, plan, epochs, data.steps("train"), verbose
     )
     start = plan.start if plan else Position()
     batches = iter(

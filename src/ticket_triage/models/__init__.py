@@ -1,4 +1,4 @@
-"""The chapter's ticket models, one API per module, chosen with ``model=`` (see ``factory``).
+"""The chapter's ticket models, one API per module, chosen with ``model=`` (``conf/model/``).
 
 Importing this package registers every custom class a saved ticket model may hold (the
 subclassed and mixed models, the serving model and its vectorizer, the first layer

@@ -119,11 +119,15 @@ class TrainedModelInfo:
         spec: the ``TicketSpec`` of its data.
         model: the ``model.name`` it was built with.
         sparse_inputs: whether its inputs are sparse multi-hots.
+        outputs: callback name -> the file or folder it writes in ``models/``, under the name
+            configured for that run (``checkpoint``: the best model; ``csv_logger``: the
+            per-epoch metrics), so the stages after ``train`` find them.
     """
 
     spec: TicketSpec
     model: str
     sparse_inputs: bool
+    outputs: dict
 
     FILE = "spec.json"
 
@@ -140,10 +144,16 @@ class TrainedModelInfo:
             "spec": self.spec.to_dict(),
             "model": self.model,
             "sparse_inputs": self.sparse_inputs,
+            "outputs": self.outputs,
         }
         (Path(models_dir) / self.FILE).write_text(json.dumps(content, indent=2) + "\n")
 
     @classmethod
     def load(cls, models_dir):
         content = json.loads((Path(models_dir) / cls.FILE).read_text())
-        return cls(TicketSpec(**content["spec"]), content["model"], content["sparse_inputs"])
+        return cls(
+            TicketSpec(**content["spec"]),
+            content["model"],
+            content["sparse_inputs"],
+            content["outputs"],
+        )

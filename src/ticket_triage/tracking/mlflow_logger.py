@@ -9,7 +9,8 @@ too. It records:
 * each epoch: every training and validation metric (custom RMSE included) and the learning rate,
   at ``step=epoch``; optionally every N batches;
 * each checkpoint ModelCheckpoint saves, as it is saved;
-* at train end: the LossHistory plots, the CSV log, the TensorBoard logs, and two models with
+* at train end: the other callbacks' files (the CSV log, the LossHistory plots, the TensorBoard
+  logs, under their configured names), and two models with
   signature and input example: ``keras_model``, the raw Keras serving model (arrays out), and
   ``model``, the labeled model that the export it is handed logs itself (for the ticket models:
   department names and priority bands out), whose URI is saved in ``models/mlflow_run.json`` for
@@ -47,8 +48,10 @@ class MlflowLogger(keras.callbacks.Callback):
         run: the ``TrackedRun`` to log into.
         params: flat ``{name: value}`` params (see ``tracking.params.flatten``).
         config_yaml: the resolved config, as YAML text.
-        models_dir: where the checkpoint, CSV log, loss plots and TensorBoard logs are written.
-        checkpoint_name: file name of the best checkpoint in ``models_dir``.
+        models_dir: the run's folder (its ``inspection/`` is logged at train begin).
+        checkpoint: the best checkpoint's path, or ``None`` without one.
+        outputs: the files (logged at the root) and folders (logged under their own name) the
+            other callbacks write, logged at train end.
         serving_model: a function returning what to log at train end: the Keras serving
             ``model``, its ``input_example``, and ``log_labeled_model(**log_model_args)``, which
             logs the labeled model into the active run and returns its ``ModelInfo``
@@ -67,7 +70,8 @@ class MlflowLogger(keras.callbacks.Callback):
         params,
         config_yaml,
         models_dir,
-        checkpoint_name,
+        checkpoint,
+        outputs,
         serving_model,
         pip_requirements,
         datasets=(),
@@ -81,7 +85,8 @@ class MlflowLogger(keras.callbacks.Callback):
         self.run_params = params
         self.config_yaml = config_yaml
         self.models_dir = Path(models_dir)
-        self.checkpoint = self.models_dir / checkpoint_name
+        self.checkpoint = Path(checkpoint) if checkpoint is not None else None
+        self.outputs = [Path(path) for path in outputs]
         self.serving_model = serving_model
         self.datasets = list(datasets)
         self.pip_requirements = pip_requirements
@@ -121,7 +126,8 @@ class MlflowLogger(keras.callbacks.Callback):
             "learning_rate", float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate))
         )
         self._add(metrics, epoch)
-        if self.checkpoint.exists() and self.checkpoint.stat().st_mtime != self._checkpoint_mtime:
+        saved = self.checkpoint is not None and self.checkpoint.exists()
+        if saved and self.checkpoint.stat().st_mtime != self._checkpoint_mtime:
             self._checkpoint_mtime = self.checkpoint.stat().st_mtime
             self._safely(
                 self.client.log_artifact, self.run.run_id, str(self.checkpoint), "checkpoints"
@@ -129,14 +135,9 @@ class MlflowLogger(keras.callbacks.Callback):
 
     def on_train_end(self, logs=None):
         self.flush()
-        for name, folder in (
-            ("history.csv", None),
-            ("loss_history", "loss_history"),
-            ("tensorboard", "tensorboard"),
-        ):
-            path = self.models_dir / name
+        for path in self.outputs:
             if path.is_dir():
-                self._safely(self.client.log_artifacts, self.run.run_id, str(path), folder)
+                self._safely(self.client.log_artifacts, self.run.run_id, str(path), path.name)
             elif path.exists():
                 self._safely(self.client.log_artifact, self.run.run_id, str(path))
         self._safely(self._log_model)

@@ -21,7 +21,7 @@ from ticket_triage.tracking.runs import TrackedRun, resume_training_run, start_t
 log = logging.getLogger(__name__)
 
 
-def start_tracking(cfg, serving_model, splits, resume_run_id=None):
+def start_tracking(cfg, serving_model, splits, checkpoint, outputs, resume_run_id=None):
     """``(run, callback)`` for a training job, or ``(None, None)`` when tracking is off.
 
     Args:
@@ -29,6 +29,8 @@ def start_tracking(cfg, serving_model, splits, resume_run_id=None):
         serving_model: a function returning what to log at the end of training (see
             ``MlflowLogger``), called once then.
         splits: the prepared splits (name -> DataFrame), logged as the run's datasets.
+        checkpoint: the best checkpoint's path (``None`` without one), logged as it is saved.
+        outputs: the callbacks' other files and folders, logged at the end.
         resume_run_id: the run of the interrupted training this one resumes, to continue.
     """
     TrackedRun.forget(cfg.paths.models_dir)  # a run file left by an earlier run is not this run's
@@ -53,7 +55,8 @@ def start_tracking(cfg, serving_model, splits, resume_run_id=None):
         params=params.flatten(resolved),
         config_yaml=OmegaConf.to_yaml(cfg, resolve=True),
         models_dir=cfg.paths.models_dir,
-        checkpoint_name=cfg.callbacks.checkpoint.filename,
+        checkpoint=checkpoint,
+        outputs=outputs,
         serving_model=serving_model,
         pip_requirements=pip_requirements(),
         datasets=split_inputs(cfg.paths.prepared_dir, splits),

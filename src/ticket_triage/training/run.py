@@ -5,13 +5,19 @@ Outputs (``paths.models_dir`` and ``paths.reports_dir``):
     models/history.csv              per-epoch metrics (CSVLogger)
     models/loss_history/            per-batch losses and a plot per epoch (LossHistory)
     models/tensorboard/             scalars, graph, weight histograms (TensorBoard)
+                                    (the callbacks' files under their configured names)
     models/serving.keras            raw strings in, priority + calibrated department out
     models/trust.json               temperature, review threshold, drift reference (validation)
     models/departments.txt          the department classes, in the order of the model's output
-    models/spec.json                what was built: inputs, heads, model API, sparse or dense
+    models/spec.json                what was built: inputs, heads, model API, sparse or dense,
+                                    and the callbacks' file names
     models/mlflow_run.json          the MLflow run, for evaluate and extract_features
     reports/train_metrics.json      final and best-epoch metrics, throughput
     models/inspection/              summary, layer table, plot_model images
+
+The model, optimizer, objectives, loop and callbacks are built by Hydra's ``instantiate`` from
+their config nodes (``ticket_triage.instantiate``), given what only this run knows: the data's
+spec, the model's heads, the training split's size.
 
 Under ``distribution=mirrored|multi_worker`` the model, its optimizer (built there, before the
 first step) and the metrics are made in the ``tf.distribute`` strategy's scope; the loops take the
@@ -35,21 +41,20 @@ import pandas as pd
 import tensorflow as tf
 from omegaconf import OmegaConf
 
-from ticket_triage.callbacks.factory import build_callbacks, monitoring
+from ticket_triage.callbacks.factory import callback_outputs, instantiate_callbacks, monitoring
 from ticket_triage.callbacks.throughput import Throughput
 from ticket_triage.config import per_job_paths
 from ticket_triage.data import schema
 from ticket_triage.distribution.agreement import wait_for_all
 from ticket_triage.distribution.strategy import make_strategy
 from ticket_triage.distribution.worker import Worker, remove_scratch, worker_config
-from ticket_triage.errors import ConfigError, unknown_choice
+from ticket_triage.errors import ConfigError
 from ticket_triage.inputs.pipeline import TicketData
-from ticket_triage.loops import LOOPS
-from ticket_triage.models.factory import build_model
+from ticket_triage.instantiate import build
 from ticket_triage.models.inspection import inspect_model
 from ticket_triage.models.serving import build_serving_model
 from ticket_triage.models.spec import TicketSpec, TrainedModelInfo, choose_sparse
-from ticket_triage.objectives import MetricSet, Objectives, make_optimizer
+from ticket_triage.objectives import MetricSet
 from ticket_triage.outputs import fresh_in_place
 from ticket_triage.resume.plan import ResumePlan
 from ticket_triage.tracking.ending import tracked_run
@@ -64,8 +69,7 @@ log = logging.getLogger(__name__)
 
 def train(cfg):
     """Train the configured model with the configured loop; return the summary metrics."""
-    if cfg.loop.name not in LOOPS:
-        raise unknown_choice("loop.name", cfg.loop.name, LOOPS)
+    loop = build(cfg.loop)
     spec = TicketSpec.from_prepared(cfg.paths.prepared_dir)
     sparse = choose_sparse(cfg.trainer.sparse_inputs, spec, cfg.trainer.sparse_from_columns)
     # These two first: TensorFlow must not have started yet.
@@ -79,7 +83,7 @@ def train(cfg):
     plan = ResumePlan.open(cfg, cfg.paths.backup_dir)
     # No file of an earlier run survives in models/ (a failed run puts the earlier one back).
     with fresh_in_place(models_dir, resuming=plan.backup is not None):
-        built = TrainedModelInfo(spec, cfg.model.name, sparse)
+        built = TrainedModelInfo(spec, cfg.model.name, sparse, callback_outputs(cfg.callbacks))
         built.save(models_dir)
         data = TicketData.load(
             cfg.paths.prepared_dir,
@@ -90,34 +94,35 @@ def train(cfg):
         )
         data.weigh_classes(cfg.trainer.class_weight)
         with strategy.scope():
-            model = build_model(cfg.model, built.spec, sparse=built.sparse_inputs)
-            optimizer = make_optimizer(cfg.optimizer)
+            model = build(cfg.model, spec=built.spec, sparse=built.sparse_inputs)
+            optimizer = build(cfg.optimizer)
             optimizer.build(model.trainable_variables)  # in scope, before any step: keras#23085
-        objectives = Objectives(
-            built.heads,
+        objectives = build(
+            cfg.trainer.objectives,
+            heads=built.heads,
             named_outputs=not built.sequential,
-            loss_weights=cfg.trainer.loss_weights,
             num_departments=built.spec.num_departments,
         )
         check_optimized_metric(cfg.get("optimized_metric"), objectives)
         inspect_model(model, models_dir / "inspection")
 
-        callbacks = build_callbacks(
+        callbacks = instantiate_callbacks(
             cfg.callbacks,
             models_dir,
-            cfg.trainer.batch_size,
             data.size("train"),
             resuming=plan.backup is not None,
             headline=objectives.headline_monitor(),
         )
-        checkpoint = cfg.callbacks.checkpoint
-        best = models_dir / checkpoint.filename if checkpoint.enabled else None
+        files = {name: models_dir / path for name, path in built.outputs.items()}
+        best = files.pop("checkpoint", None)
         export = functools.cache(
             lambda: export_serving_model(
                 model, data, models_dir, cfg.paths.prepared_dir, cfg.triage, best
             )
         )
-        run, tracker = start_tracking(cfg, export, data.frames, resume_run_id=plan.run_id)
+        run, tracker = start_tracking(
+            cfg, export, data.frames, best, list(files.values()), resume_run_id=plan.run_id
+        )
         plan.run_id = run.run_id if run else None
         if tracker is not None:
             callbacks.append(tracker)  # last: it logs what the other callbacks have written
@@ -136,9 +141,7 @@ def train(cfg):
         )
         started = time.perf_counter()
         with tracked_run(run):  # the MLflow run ends FINISHED, FAILED or KILLED, whatever happens
-            history = LOOPS[cfg.loop.name](
-                model, data, objectives, optimizer, callbacks, cfg.trainer.epochs, cfg.loop, plan
-            )
+            history = loop(model, data, objectives, optimizer, callbacks, cfg.trainer.epochs, plan)
         summary = summarize(
             history,
             monitoring(cfg.callbacks.checkpoint, objectives.headline_monitor()),

@@ -14,22 +14,29 @@ from ticket_triage.models.spec import DEPARTMENT, TrainedModelInfo
 def load_trained(cfg, seed=0):
     """The trained ticket model, what was built, and the prepared data fed as in training.
 
+    The model is the best checkpoint, under the name its training run gave it
+    (``callbacks.checkpoint.filepath``, recorded in ``models/spec.json``).
+
     Args:
-        cfg: a stage config with ``paths``, ``checkpoint`` (file in ``paths.models_dir``) and
-            ``batch_size``.
+        cfg: a stage config with ``paths`` and ``batch_size``.
         seed: seed of the training split's shuffle (for stages that train again).
 
     Returns:
         ``(model, TrainedModelInfo, TicketData)``.
     """
     models_dir = Path(cfg.paths.models_dir)
-    if not (models_dir / cfg.checkpoint).exists():
+    if not (models_dir / TrainedModelInfo.FILE).exists():
         raise DataError(
-            f"no trained model at {models_dir / cfg.checkpoint}: run `python -m pipelines.train` "
+            f"no trained model in {models_dir}: run `python -m pipelines.train` "
             "or `dvc repro train` first, or set paths.models_dir"
         )
-    model = keras.saving.load_model(models_dir / cfg.checkpoint, safe_mode=True)
     built = TrainedModelInfo.load(models_dir)
+    checkpoint = built.outputs.get("checkpoint")
+    if checkpoint is None or not (models_dir / checkpoint).exists():
+        raise DataError(
+            f"no checkpoint in {models_dir}: train again with callbacks.checkpoint.enabled=true"
+        )
+    model = keras.saving.load_model(models_dir / checkpoint, safe_mode=True)
     data = TicketData.load(
         cfg.paths.prepared_dir,
         batch_size=cfg.batch_size,
