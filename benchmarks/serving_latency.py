@@ -10,6 +10,7 @@ free port of 127.0.0.1 (and stopped at the end).
 """
 
 import argparse
+import contextlib
 import json
 import os
 import signal
@@ -60,6 +61,21 @@ def in_process(model_uri, requests, batch):
 
 
 def over_http(model_uri, tracking_uri, requests, batch):
+    with mlflow_models_serve(model_uri, tracking_uri) as url:
+        one = json.dumps({"dataframe_records": tickets(1).to_dict(orient="records")}).encode()
+        many = json.dumps(
+            {"dataframe_split": tickets(batch).to_dict(orient="split", index=False)}
+        ).encode()
+        timed(lambda: post(url, one), 20)
+        single = timed(lambda: post(url, one), requests)
+        batch_seconds = timed(lambda: post(url, many), 3).min()
+        report("HTTP (`mlflow models serve`, 1 worker)", single, batch_seconds, batch)
+
+
+@contextlib.contextmanager
+def mlflow_models_serve(model_uri, tracking_uri):
+    """``mlflow models serve`` of ``model_uri`` (one worker) on a free port of 127.0.0.1: yields
+    its URL once it answers, stops it after."""
     port = free_port()
     command = ["mlflow", "models", "serve", "-m", model_uri, "--env-manager", "local"]
     server = subprocess.Popen(
@@ -76,14 +92,7 @@ def over_http(model_uri, tracking_uri, requests, batch):
     url = f"http://127.0.0.1:{port}"
     try:
         wait_until_answers(f"{url}/ping", server, "mlflow models serve")
-        one = json.dumps({"dataframe_records": tickets(1).to_dict(orient="records")}).encode()
-        many = json.dumps(
-            {"dataframe_split": tickets(batch).to_dict(orient="split", index=False)}
-        ).encode()
-        timed(lambda: post(url, one), 20)
-        single = timed(lambda: post(url, one), requests)
-        batch_seconds = timed(lambda: post(url, many), 3).min()
-        report("HTTP (`mlflow models serve`, 1 worker)", single, batch_seconds, batch)
+        yield url
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)

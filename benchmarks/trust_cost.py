@@ -15,8 +15,6 @@ import argparse
 import json
 import os
 import platform
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -24,7 +22,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from serving_latency import post, tickets, timed, wait_for
+from serving_latency import mlflow_models_serve, post, tickets, timed
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results" / "trust_cost.json"
@@ -75,32 +73,12 @@ def served(model_uri, tracking_uri, requests):
         figures[f"in-process, {name}"] = _percentiles(
             timed(lambda p=params: model.predict(one, params=p), requests)
         )
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    command = ["mlflow", "models", "serve", "-m", model_uri, "--env-manager", "local"]
-    server = subprocess.Popen(
-        [sys.executable, "-m", *command, "-h", "127.0.0.1", "-p", str(port)],
-        env=dict(
-            os.environ,
-            MLFLOW_TRACKING_URI=tracking_uri,
-            PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
-        ),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_for(url)
+    with mlflow_models_serve(model_uri, tracking_uri) as url:
         records = one.to_dict(orient="records")
         for name, extra in (("plain", {}), ("explain", {"params": {"explain": True}})):
             body = json.dumps({"dataframe_records": records, **extra}).encode()
             timed(lambda b=body: post(url, b), 20)
             figures[f"HTTP, {name}"] = _percentiles(timed(lambda b=body: post(url, b), requests))
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
     return figures
 
 

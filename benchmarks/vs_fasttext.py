@@ -44,8 +44,6 @@ import json
 import os
 import platform
 import re
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -340,32 +338,12 @@ def latency(root, store, requests, http):
 
 def over_http(model_uri, store, one, requests):
     """Single-ticket requests to ``mlflow models serve`` (one worker) on a free local port."""
-    from benchmarks.serving_latency import post, timed, wait_for
+    from benchmarks.serving_latency import mlflow_models_serve, post, timed
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    command = ["mlflow", "models", "serve", "-m", model_uri, "--env-manager", "local"]
-    server = subprocess.Popen(
-        [sys.executable, "-m", *command, "-h", "127.0.0.1", "-p", str(port)],
-        env=dict(
-            os.environ,
-            MLFLOW_TRACKING_URI=store,
-            PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
-        ),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_for(url)
+    with mlflow_models_serve(model_uri, store) as url:
         body = json.dumps({"dataframe_records": one.to_dict(orient="records")}).encode()
         timed(lambda: post(url, body), 20)
         return timed(lambda: post(url, body), requests)
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
 
 
 def machine():
