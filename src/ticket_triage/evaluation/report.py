@@ -141,7 +141,7 @@ def _department(test, train, probabilities, labels, reports_dir):
 def _trust(test, raw, labels, trust, reports_dir):
     """The calibration's and the review route's scores on the test split, and their figures."""
     true = class_ids(test[schema.DEPARTMENT], labels)
-    probabilities = calibration.calibrated(raw, trust.temperature)
+    probabilities = trust.calibrate(raw)
     confidence, correct = probabilities.max(axis=1), probabilities.argmax(axis=1) == true
     figures.reliability_diagram(
         calibration.reliability(raw, true),

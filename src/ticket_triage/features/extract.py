@@ -24,8 +24,8 @@ import pandas as pd
 from ticket_triage.data import schema
 from ticket_triage.data.split import SPLITS
 from ticket_triage.features.projector import write_projector
-from ticket_triage.models.features import add_difficulty_head, feature_extractor
-from ticket_triage.models.spec import DEPARTMENT, DIFFICULTY
+from ticket_triage.models.features import add_difficulty_head, features_and_heads
+from ticket_triage.models.spec import DEPARTMENT, DIFFICULTY, FEATURES
 from ticket_triage.outputs import fresh_folder
 from ticket_triage.tracking.runs import TrackedRun
 from ticket_triage.tracking.store import outage_errors, retrying
@@ -45,17 +45,13 @@ def _extract_into(cfg, out):
     models_dir = Path(cfg.paths.models_dir)
     model, built, data = load_trained(cfg, seed=cfg.seed)
 
-    extractor = feature_extractor(model)
+    extractor = features_and_heads(model)
     trust = Trust.load(models_dir)
     vectors, routed = {}, {}
     for split in SPLITS:
-        vectors[split] = np.concatenate(
-            [
-                keras.ops.convert_to_numpy(extractor(inputs, training=False))
-                for inputs, _ in data.dataset(split, built.heads)
-            ]
-        )
-        routed[split] = _routed(model, data, split, trust)
+        outputs = split_outputs(extractor, data, split, [FEATURES, *built.heads])
+        vectors[split] = outputs[FEATURES]
+        routed[split] = _routed(outputs.get(DEPARTMENT), data.departments, trust)
         pd.DataFrame(
             {
                 schema.TICKET_ID: data.frames[split][schema.TICKET_ID],
@@ -82,15 +78,15 @@ def _extract_into(cfg, out):
     return report
 
 
-def _routed(model, data, split, trust):
-    """``predicted_department``, calibrated ``confidence`` and ``route`` per ticket of
-    ``split`` (none without a department head or a ``trust.json``)."""
-    if trust is None or trust.temperature is None:
+def _routed(raw, departments, trust):
+    """``predicted_department``, calibrated ``confidence`` and ``route`` per ticket, from the
+    department head's ``raw`` probabilities (none without that head or a ``trust.json``)."""
+    if raw is None or trust is None or trust.temperature is None:
         return {}
-    probabilities = trust.calibrate(split_outputs(model, data, split, [DEPARTMENT])[DEPARTMENT])
+    probabilities = trust.calibrate(raw)
     confidence = probabilities.max(axis=1)
     return {
-        "predicted_department": np.asarray(data.departments)[probabilities.argmax(axis=1)],
+        "predicted_department": np.asarray(departments)[probabilities.argmax(axis=1)],
         "confidence": confidence.astype("float32"),
         "route": trust.routes(confidence),
     }

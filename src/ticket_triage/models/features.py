@@ -27,6 +27,15 @@ def feature_extractor(model):
     return keras.Model(inputs=inputs, outputs=features, name=f"{model.name}_features")
 
 
+def features_and_heads(model):
+    """A model from the ticket model's inputs to ``{features, **heads}`` (shared weights): the
+    vectors and the answers of each ticket in one pass."""
+    inputs, features, heads = _trace(model)
+    return keras.Model(
+        inputs=inputs, outputs={FEATURES: features, **heads}, name=f"{model.name}_with_features"
+    )
+
+
 def add_difficulty_head(model, num_difficulties=3):
     """The ticket model with a new softmax ``difficulty`` head on its ``features``.
 

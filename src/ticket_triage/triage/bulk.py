@@ -101,8 +101,8 @@ def triage_export(cfg):
                 bands_seen.update(triaged.get("priority_band", ()))
                 routed.update(triaged.get("route", ()))
                 profile.add(
-                    chunk.tickets[schema.TITLE].tolist(),
-                    chunk.tickets[schema.BODY].tolist(),
+                    chunk.tickets[schema.TITLE],
+                    chunk.tickets[schema.BODY],
                     triaged.get(schema.HEAD_DEPARTMENT, ()),
                 )
             _append_rejects(chunk.rejects, rejects_file)

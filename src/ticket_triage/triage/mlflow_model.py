@@ -49,7 +49,7 @@ class TicketTriageModel(mlflow.pyfunc.PythonModel):
         self.predictor = read_predictor(context.artifacts)  # TensorFlow loads here
         explained = int(context.model_config.get("explain_tokens", 0))  # logged before: none
         self.explaining = functools.cache(  # traced on the first request that asks for it
-            lambda: read_predictor(context.artifacts, explained=explained)
+            lambda: self.predictor.explaining(explained)
         )
         self.bands = PriorityBands(context.model_config["priority_bands"])
         self.top = int(context.model_config["top_departments"])

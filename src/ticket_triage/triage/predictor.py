@@ -46,9 +46,16 @@ class Predictor:
         self.explained = explained if departments else 0  # nothing to explain without the head
         self.input_names = [tensor.name for tensor in serving.inputs]
         self.vectorizer = vectorizer_of(serving)
+        self.explainer = Explainer(serving, self.explained) if self.explained else None
         strings = {name: tf.TensorSpec([None, 1], tf.string) for name in self.input_names}
         self._call = tf.function(  # traced once, whatever the number of chunks
             self._explained if self.explained else self._plain, input_signature=[strings]
+        )
+
+    def explaining(self, explained):
+        """The same model and files, explaining ``explained`` tokens per ticket (no reload)."""
+        return Predictor(
+            self.serving, self.departments, self.batch_size, self.source, self.trust, explained
         )
 
     @property
@@ -60,7 +67,7 @@ class Predictor:
         return self.serving(inputs, training=False)
 
     def _explained(self, inputs):
-        outputs, tokens, weights = Explainer(self.serving, self.explained)(inputs)
+        outputs, tokens, weights = self.explainer(inputs)
         return {**outputs, EXPLANATION_TOKENS: tokens, EXPLANATION_WEIGHTS: weights}
 
     def predict(self, inputs):

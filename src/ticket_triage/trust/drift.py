@@ -47,12 +47,13 @@ class TextProfile:
         self.departments = Counter()
 
     def add(self, titles, bodies, departments=()):
-        """Count a chunk: ``titles`` and ``bodies`` (strings), and its predicted departments."""
+        """Count a chunk: ``titles`` and ``bodies`` (lists or Series of strings), and its
+        predicted departments. Past ``sample_size`` only the departments are counted."""
         self.departments.update(departments)
         room = len(titles) if self.sample_size is None else self.sample_size - self.sampled
         if room <= 0:
             return
-        titles, bodies = list(titles[:room]), list(bodies[:room])
+        titles, bodies = titles[:room], bodies[:room]
         self.sampled += len(titles)
         for column, texts in ((schema.TITLE, titles), (schema.BODY, bodies)):
             words = pc.list_flatten(tokenize(texts, self.tokenizer, 1, self.max_tokens))
