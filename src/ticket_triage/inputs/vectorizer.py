@@ -38,13 +38,32 @@ def tf_tokenize(strings, mode="auto", ngrams=1, max_tokens=None):
     """Tokens of each string, as a ``tf.RaggedTensor``: ``tokenizer.tokenize`` in TensorFlow.
 
     Both run the same ``tokenizer.Recipe`` (the same RE2 patterns), so a token the vocabulary
-    holds is the token the model sees.
+    holds is the token the model sees. Plain ASCII texts take the recipe's ASCII path
+    (``Recipe.for_ascii``: the same tokens, a third of the regex passes), the others the whole
+    recipe; the tokens come back in the strings' order.
 
     Example:
         >>> tf_tokenize(tf.constant(["VPN 无法连接"])).to_list()
         [[b'vpn', b'\\xe6\\x97\\xa0', ...]]
     """
     steps = tokenizer.recipe(mode)
+    ascii_steps = steps.for_ascii()
+    if ascii_steps is steps:
+        return _tokenize(strings, steps, ngrams, max_tokens)
+    is_ascii = tf.cast(tf.strings.regex_full_match(strings, tokenizer.ASCII_TEXT), tf.int32)
+    texts = tf.dynamic_partition(strings, is_ascii, 2)
+    positions = tf.dynamic_partition(tf.range(tf.size(strings)), is_ascii, 2)
+    tokens = tf.concat(
+        [
+            _tokenize(texts[0], steps, ngrams, max_tokens),
+            _tokenize(texts[1], ascii_steps, ngrams, max_tokens),
+        ],
+        axis=0,
+    )
+    return tf.gather(tokens, tf.math.invert_permutation(tf.concat(positions, axis=0)))
+
+
+def _tokenize(strings, steps, ngrams, max_tokens):
     text = _replace(strings, steps.clean)
     text = tf.strings.lower(text, encoding="utf-8" if steps.unicode_lower else "")
     if steps.cjk_ngrams:
