@@ -223,9 +223,10 @@ class ServingExport(NamedTuple):
     trust_file: Path  # calibration, review threshold and drift reference (``trust.profile``)
     triage_settings: dict  # the ``triage`` config: priority bands, departments per answer
 
-    def log_labeled_model(self, **log_model_args):
+    def log_labeled_model(self, answer, **log_model_args):
         """Log the labeled model into the active MLflow run as ``model``; return its
-        ``ModelInfo``. ``log_model_args`` go to ``mlflow.pyfunc.log_model``."""
+        ``ModelInfo``. ``answer``: the serving model's outputs for ``input_example``;
+        ``log_model_args`` go to ``mlflow.pyfunc.log_model``."""
         from ticket_triage.triage.mlflow_model import log_triage_model, request_example
 
         example = request_example(self.tickets, with_tags=schema.INPUT_TAGS in self.input_example)
@@ -234,6 +235,7 @@ class ServingExport(NamedTuple):
             self.departments_file,
             self.trust_file,
             example,
+            answer,
             self.triage_settings,
             **log_model_args,
         )

@@ -65,10 +65,20 @@ def read_predictor(artifacts, batch_size=1024, source="", explained=0):
     from ticket_triage.triage.predictor import Predictor  # TensorFlow loads here
 
     serving = keras.saving.load_model(artifacts[SERVING_MODEL], safe_mode=True)
+    return Predictor(
+        serving, read_departments(artifacts), batch_size, source, read_trust(artifacts), explained
+    )
+
+
+def read_departments(artifacts):
+    """The department names of :func:`mlflow_artifacts` (none without that file)."""
     departments = artifacts.get(DEPARTMENTS)
-    departments = load_vocabulary(departments) if departments else []
-    trust = Trust.load(artifacts[TRUST]) if TRUST in artifacts else None
-    return Predictor(serving, departments, batch_size, source, trust, explained)
+    return load_vocabulary(departments) if departments else []
+
+
+def read_trust(artifacts):
+    """The ``Trust`` of :func:`mlflow_artifacts` (``None`` without that file: no route)."""
+    return Trust.load(artifacts[TRUST]) if TRUST in artifacts else None
 
 
 def load_predictor(models_dir, model_uri=None, tracking_uri=None, batch_size=1024, explained=0):

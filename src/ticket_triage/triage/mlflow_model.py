@@ -25,6 +25,7 @@ Example:
 
 import functools
 from pathlib import Path
+from typing import NamedTuple
 
 import mlflow
 import numpy as np
@@ -34,7 +35,12 @@ from mlflow.types import ColSpec, Schema
 
 from ticket_triage.data import schema
 from ticket_triage.data.clean import tag_lists
-from ticket_triage.triage.artifacts import mlflow_artifacts, read_predictor
+from ticket_triage.triage.artifacts import (
+    mlflow_artifacts,
+    read_departments,
+    read_predictor,
+    read_trust,
+)
 from ticket_triage.triage.labels import PriorityBands, label_outputs
 
 EXPLAIN = "explain"  # the request parameter that asks for explanations
@@ -57,15 +63,20 @@ class TicketTriageModel(mlflow.pyfunc.PythonModel):
     def predict(self, context, model_input: pd.DataFrame, params=None) -> pd.DataFrame:
         predictor = self.explaining() if (params or {}).get(EXPLAIN) else self.predictor
         inputs = request_inputs(pd.DataFrame(model_input), predictor.input_names)
-        return label_outputs(
-            predictor.predict(inputs),
-            predictor.departments,
-            self.bands,
-            top=self.top,
-            per_department=True,
-            threshold=predictor.threshold,
-            explained=predictor.explained,
-        )
+        return labeled(predictor.predict(inputs), predictor, self.bands, self.top)
+
+
+def labeled(outputs, predictor, bands, top):
+    """The serving model's ``outputs`` as the labeled model answers them: one row per ticket."""
+    return label_outputs(
+        outputs,
+        predictor.departments,
+        bands,
+        top=top,
+        per_department=True,
+        threshold=predictor.threshold,
+        explained=predictor.explained,
+    )
 
 
 def request_inputs(frame, input_names):
@@ -106,7 +117,7 @@ def request_example(tickets, with_tags):
 
 
 def log_triage_model(
-    serving_file, departments_file, trust_file, example, settings, **log_model_args
+    serving_file, departments_file, trust_file, example, answer, settings, **log_model_args
 ):
     """Log the labeled model into the active MLflow run as ``model``; return its ``ModelInfo``.
 
@@ -114,7 +125,9 @@ def log_triage_model(
         serving_file: the saved Keras serving model (``models/serving.keras``).
         departments_file: the department class names, one a line, or ``None`` without that head.
         trust_file: the model's ``trust.json`` (calibration, review threshold, drift reference).
-        example: a :func:`request_example`; the signature's outputs are its predictions.
+        example: a :func:`request_example`, logged as the model's input example.
+        answer: the serving model's outputs for ``example``; labeled here as the model labels
+            them, they give the signature's outputs without loading the model again.
         settings: the ``triage`` config: ``priority_bands``, ``top_departments``,
             ``explain_tokens``.
         **log_model_args: passed to ``mlflow.pyfunc.log_model`` (requirements, code paths).
@@ -125,17 +138,34 @@ def log_triage_model(
         "top_departments": int(settings["top_departments"]),
         "explain_tokens": int(settings["explain_tokens"]),
     }
-    loaded = TicketTriageModel()  # to answer the example for the signature
-    loaded.load_context(mlflow.pyfunc.PythonModelContext(artifacts, model_config))
+    answers = labeled(
+        answer,
+        Labels(read_departments(artifacts), read_trust(artifacts)),
+        PriorityBands(model_config["priority_bands"]),
+        model_config["top_departments"],
+    )
     return mlflow.pyfunc.log_model(
         name="model",
         python_model=str(Path(__file__).with_name("model_code.py")),
         artifacts=artifacts,
         model_config=model_config,
-        signature=signature(example, loaded.predict(None, example), {EXPLAIN: False}),
+        signature=signature(example, answers, {EXPLAIN: False}),
         input_example=example,
         **log_model_args,
     )
+
+
+class Labels(NamedTuple):
+    """What :func:`labeled` reads of a ``Predictor``, from the files alone (no TensorFlow)."""
+
+    departments: list
+    trust: object
+
+    @property
+    def threshold(self):
+        return self.trust.threshold if self.trust is not None else None
+
+    explained = 0  # the signature is the default answer's: without explanations
 
 
 def signature(example, answer, params):
