@@ -13,7 +13,9 @@ Example:
 """
 
 import logging
+import os
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -62,6 +64,11 @@ class TicketData:
 
     def __post_init__(self):
         self._tokens = {}  # split -> its tokens, made once (see ``tokens``)
+        # One trace of the vectorizer's tokenizing for every split, called on chunks in threads:
+        # a dataset's map would trace and optimise it again per split, about 1 s each on 2
+        # cores, more than the val split's tokens cost.
+        strings = {name: tf.TensorSpec([None], tf.string) for name in self.vectorizer.input_names}
+        self._tokenize = tf.function(self.vectorizer.tokens, input_signature=[strings])
         self.label_ids = {
             column: keras.layers.StringLookup(vocabulary=labels, num_oov_indices=0)
             for column, labels in self.labels.items()
@@ -152,9 +159,12 @@ class TicketData:
             batch = {name: tf.gather(values, rows) for name, values in columns.items()}
             return self._to_tensors(batch_tokens, batch, heads, named_targets, weighted)
 
-        return order.map(
-            batch_of, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True
-        ).prefetch(tf.data.AUTOTUNE)
+        batches = order.map(batch_of, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+        if split != "train" and self.vectorizer.sparse:
+            # The same batches every epoch: built once and kept, as its tokens are (sparse
+            # vectors cost memory per token present; dense ones would cost it per column).
+            batches = batches.cache()
+        return batches.prefetch(tf.data.AUTOTUNE)
 
     def train_order(self, epochs, start=None):
         """The train split's row indices, one dataset element per batch, for ``epochs``: the
@@ -205,11 +215,19 @@ class TicketData:
             }
             if TAGS in self.vectorizer.input_names:
                 strings[TAGS] = frame[schema.TAGS].map(TAG_SEPARATOR.join).to_numpy(str)
-            chunks = list(
-                tf.data.Dataset.from_tensor_slices(strings)
-                .batch(TOKENIZE_CHUNK)
-                .map(self.vectorizer.tokens, num_parallel_calls=tf.data.AUTOTUNE)
-            ) or [self.vectorizer.tokens({name: tf.constant([], tf.string) for name in strings})]
+            with ThreadPoolExecutor(os.cpu_count() or 2) as pool:  # chunks on every core
+                chunks = list(
+                    pool.map(
+                        self._tokenize,
+                        [
+                            {
+                                name: values[start : start + TOKENIZE_CHUNK]
+                                for name, values in strings.items()
+                            }
+                            for start in range(0, max(len(frame), 1), TOKENIZE_CHUNK)
+                        ],
+                    )
+                )
             self._tokens[split] = {
                 name: tuple(tf.concat([chunk[name][i] for chunk in chunks], 0) for i in (0, 1))
                 for name in chunks[0]
