@@ -6,19 +6,20 @@ plots that running mean. This one recovers each batch's loss from consecutive me
 ``loss_k = (n_k * mean_k - n_{k-1} * mean_{k-1}) / (n_k - n_{k-1})``, where ``n_k`` counts the
 samples seen after batch ``k``. Where ``fit`` runs several batches per call
 (``loop.steps_per_execution``), callbacks see the last batch of each call only, and the loss
-recorded for it is the mean of that call's batches. After every epoch it saves a plot of all
-batch losses so far and a CSV of them.
+recorded for it is the mean of that call's batches. After every epoch it saves a CSV of all
+batch losses so far and a plot of them. The plot is drawn on a thread of its own while the next
+epoch trains (a Matplotlib figure costs 0.06-0.12 s on 2 cores, a quarter of an epoch's steps
+on the default run); ``on_train_end`` waits for the last one.
 """
 
 import csv
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import keras
-import matplotlib
 import numpy as np
-
-matplotlib.use("Agg")  # files only: no display needed
-import matplotlib.pyplot as plt
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 
 
 class LossHistory(keras.callbacks.Callback):
@@ -40,10 +41,14 @@ class LossHistory(keras.callbacks.Callback):
         self._previous_mean = 0.0
         self._resumed_mean = None  # the running mean of a partly done epoch, after a resume
         self._first_batch = 0
+        self._painter = None  # draws the plots (see on_epoch_end)
+        self._plots = []
 
     def on_train_begin(self, logs=None):
         self.out_dir.mkdir(parents=True, exist_ok=True)
         self.per_batch_losses = []
+        self._painter = ThreadPoolExecutor(max_workers=1, thread_name_prefix="loss-history")
+        self._plots = []
 
     def on_epoch_begin(self, epoch, logs=None):
         self._epoch = epoch
@@ -64,18 +69,15 @@ class LossHistory(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         self._write_csv()
-        figure, axes = plt.subplots(figsize=(8, 4))
         losses = [loss for _, _, loss in self.per_batch_losses]
-        axes.plot(range(len(losses)), losses, label="training loss per batch", linewidth=0.8)
-        axes.set(
-            xlabel=f"batch (epochs 1-{epoch + 1})",
-            ylabel="loss",
-            title=f"Loss of each training batch, after epoch {epoch + 1}",
-        )
-        axes.legend()
-        figure.tight_layout()
-        figure.savefig(self.out_dir / f"epoch_{epoch + 1:03d}.png", dpi=100)
-        plt.close(figure)
+        path = self.out_dir / f"epoch_{epoch + 1:03d}.png"
+        self._plots.append(self._painter.submit(_plot, losses, epoch, path))
+
+    def on_train_end(self, logs=None):
+        """Wait for the plots; a plot that failed raises here."""
+        self._painter.shutdown(wait=True)
+        for plot in self._plots:
+            plot.result()
 
     def get_state(self):
         """For a backup (``resume``): the losses so far and the epoch's running mean."""
@@ -99,3 +101,20 @@ class LossHistory(keras.callbacks.Callback):
             writer = csv.writer(handle)
             writer.writerow(["epoch", "batch", "loss"])
             writer.writerows(self.per_batch_losses)
+
+
+def _plot(losses, epoch, path):
+    """Save the plot of ``losses`` after ``epoch``: Matplotlib's object API, no ``pyplot``
+    (whose global state belongs to one thread)."""
+    figure = Figure(figsize=(8, 4))
+    FigureCanvasAgg(figure)
+    axes = figure.add_subplot()
+    axes.plot(range(len(losses)), losses, label="training loss per batch", linewidth=0.8)
+    axes.set(
+        xlabel=f"batch (epochs 1-{epoch + 1})",
+        ylabel="loss",
+        title=f"Loss of each training batch, after epoch {epoch + 1}",
+    )
+    axes.legend()
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
