@@ -10,6 +10,8 @@ per core):
 - the serving model's vectorizer alone (tokenizing, n-grams, vocabulary look-ups, TF-IDF): the
   ``TicketVectorizer`` layer inside the serving model, traced, in the same parallel calls;
 - the whole serving model (vectorizer and network); the network's share is the difference;
+- the same with the explanations ``predict`` writes by default (``triage.explain_tokens``): a
+  backward pass through the network;
 - labelling the outputs (department names, priority bands) and writing the CSV.
 
 The two model stages run ``--rounds`` times, alternating, and the fastest of each counts (the
@@ -33,7 +35,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 OUT = ROOT / "benchmarks" / "results" / "predict_stages.json"
-FIXED = ("import TensorFlow", "load the model")  # once per process, whatever the tickets
+FIXED = ("import TensorFlow", "load the model")
+EXPLAINED = (
+    "serving model and explanations (predict's default)"  # once per process, whatever the tickets
+)
 
 
 class Stages:
@@ -84,10 +89,12 @@ def measure(export, models_dir, output, rounds):
     stages.timed(FIXED[0], __import__, "tensorflow")
     import tensorflow as tf
 
-    from ticket_triage.data.vectorizer import TicketVectorizer
-    from ticket_triage.triage.predictor import PARALLEL_CALLS, Predictor
+    from ticket_triage.inputs.vectorizer import TicketVectorizer
+    from ticket_triage.triage.artifacts import load_predictor
+    from ticket_triage.triage.predictor import PARALLEL_CALLS
 
-    predictor = stages.timed(FIXED[1], Predictor.load, models_dir, None, None, settings.batch_size)
+    predictor = stages.timed(FIXED[1], load_predictor, models_dir, None, None, settings.batch_size)
+    explaining = predictor.explaining(cfg.triage.explain_tokens)
     chunks = stages.timed(
         "read and clean the CSV",
         lambda: list(ticket_chunks(cfg.data, settings.chunk_size, cfg.seed)),
@@ -101,7 +108,7 @@ def measure(export, models_dir, output, rounds):
     )
     strings = {name: tf.TensorSpec([None, 1], tf.string) for name in predictor.input_names}
     vectorize = tf.function(vectorizer, input_signature=[strings])
-    for function in (vectorize, predictor._call):  # traced before the clock starts
+    for function in (vectorize, predictor._call, explaining._call):  # traced before the clock
         in_parallel_calls(function, inputs[0], settings.batch_size, PARALLEL_CALLS)
     for _ in range(rounds):  # alternating, the fastest of each kept: the machine is shared
         stages.fastest(
@@ -110,15 +117,26 @@ def measure(export, models_dir, output, rounds):
                 in_parallel_calls(vectorize, i, settings.batch_size, PARALLEL_CALLS) for i in inputs
             ],
         )
-        outputs = stages.fastest(
+        stages.fastest(
             "serving model: vectorizer and network",
             lambda: [predictor.predict(i) for i in inputs],
+        )
+        outputs = stages.fastest(
+            EXPLAINED,
+            lambda: [explaining.predict(i) for i in inputs],
         )
     bands = PriorityBands(cfg.triage.priority_bands)
     frames = stages.timed(
         "label the outputs",
         lambda: [
-            label_outputs(o, predictor.departments, bands, top=cfg.triage.top_departments)
+            label_outputs(
+                o,
+                predictor.departments,
+                bands,
+                top=cfg.triage.top_departments,
+                threshold=predictor.threshold,
+                explained=explaining.explained,
+            )
             for o in outputs
         ],
     )

@@ -81,6 +81,29 @@ def test_first_layer_gradient_is_the_dense_one_on_the_tokens_present_only(traini
     np.testing.assert_allclose(tf.convert_to_tensor(got), expected, rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.usefixtures("kernel_path")
+def test_the_gradient_for_each_tokens_value_is_the_dense_inputs_gradient():
+    """What an explanation (gradient x input) reads: d output / d value of each token present."""
+    layer = TokenDense(8)
+    values = weighted_batch()["title"]
+    layer.build(values.shape)
+    dense = tf.constant(values)
+    with tf.GradientTape() as tape:
+        tape.watch(dense)
+        dense_loss = tf.reduce_sum(layer(dense) ** 2)
+    expected = tape.gradient(dense_loss, dense).numpy()
+    sparse = tf.sparse.from_dense(values)
+    watched = tf.identity(sparse.values)
+    with tf.GradientTape() as tape:
+        tape.watch(watched)
+        tokens = tf.SparseTensor(sparse.indices, watched, sparse.dense_shape)
+        sparse_loss = tf.reduce_sum(layer(tokens, training=False) ** 2)
+    got = tape.gradient(sparse_loss, watched).numpy()
+
+    at = sparse.indices.numpy()
+    np.testing.assert_allclose(got, expected[at[:, 0], at[:, 1]], rtol=1e-5, atol=1e-6)
+
+
 def test_the_compiled_product_names_an_entry_outside_the_shape():
     layer = TokenDense(4)
     layer.build((None, 6))

@@ -5,13 +5,15 @@ mostly the first layer and its optimizer update, over the 2,000 or so kernel row
 touches. Written with TensorFlow ops, both are chains of passes over those rows; compiled,
 each is one:
 
-- ``present_columns``, ``token_rows_sum`` (``token_rows.cc``): ``TokenDense``'s training
-  product, one multiply-add of a row per token, with its gradient for the rows;
+- ``present_columns``, ``token_rows_sum`` (``token_rows.cc``): ``TokenDense``'s product, one
+  multiply-add of a row per token, with its gradients for the rows and for the tokens' values;
 - ``rmsprop_rows`` (``rmsprop_rows.cc``): ``SparseRMSprop``'s update of the touched rows.
 
 They compute the same arithmetic as the TensorFlow ops they replace (to float rounding), on
 the CPU, in ``float32``. ``make setup`` builds them when it can (``scripts/build-kernels.sh``,
-a portable build for any x86-64 CPU); inference and exported models never use them.
+a portable build for any x86-64 CPU). Training and inference use them where they load (the
+product at inference: 4x faster than its TensorFlow ops); a saved model holds no trace of them,
+so it loads and answers the same anywhere.
 
 They are a speed-up, never a requirement. ``TICKET_TRIAGE_KERNELS`` says what to do:
 
@@ -63,7 +65,7 @@ def compiled():
         if mode == "require":
             raise KernelsUnavailable(f"kernels required but not loaded: {cause}") from error
         log.warning(
-            "compiled kernels not loaded (%s): sparse training uses TensorFlow ops, the same "
+            "compiled kernels not loaded (%s): the sparse layers use TensorFlow ops, the same "
             "arithmetic, more slowly; `make setup` builds them",
             cause,
         )
@@ -96,6 +98,19 @@ def _token_rows_sum_gradient(kernels):
         rows, indices, position, values, _ = op.inputs
         num_rows = tf.shape(rows, out_type=tf.int64)[0]
         rows_grad = kernels.token_rows_sum_grad(grad, indices, position, values, num_rows)
-        return [rows_grad, None, None, None, None]  # the tokens are data
+        return [rows_grad, None, None, _values_gradient(op, grad), None]
 
     return gradient
+
+
+def _values_gradient(op, grad):
+    """The gradient for each token's value: its ticket's output gradient . its kernel row.
+
+    Only an explanation (``models.explain``: gradient x input) asks for it; training's values
+    are data, so it is skipped (``skip_input_indices``) or pruned from the traced step.
+    """
+    rows, indices, position, _, _ = op.inputs
+    skipped = getattr(op, "skip_input_indices", None)
+    if skipped is not None and 3 in skipped:
+        return None
+    return tf.reduce_sum(tf.gather(grad, indices[:, 0]) * tf.gather(rows, position), axis=1)

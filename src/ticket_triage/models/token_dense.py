@@ -12,19 +12,21 @@ So the layer computes the same function with the same weights (a ``Dense`` layer
 kernel's gradient is a ``tf.IndexedSlices`` over the present columns, which the optimizer
 applies to those rows only (``ticket_triage.optimizers``). Given a dense tensor it is ``Dense``.
 
-Two ways to compute it, one per use:
+Where the compiled kernels of ``ticket_triage.kernels`` load, training and inference alike take
+the distinct columns present, gather their kernel rows once, and weigh and sum each ticket's
+rows in one pass (one multiply-add of a row per token). The gradient for the gathered rows has
+one row per distinct column, so the optimizer has no repeated rows to sum; an explanation gets
+the gradient for each token's value too. Where they do not load, TensorFlow ops compute the same
+product, one way per use:
 
-- Training: the distinct columns present, their kernel rows gathered once, and each ticket's
-  rows weighted by its values and summed, by the compiled kernels of ``ticket_triage.kernels``
-  (one multiply-add of a row per token). The gradient for the gathered rows has one row per
-  distinct column, so the optimizer has no repeated rows to sum. Where those kernels are not
-  built, TensorFlow ops compute the same product as ``x[:, present]`` (a small dense matrix,
-  about 5% non-zero at batch 64) times the gathered rows: at 20,000 columns a training step took
-  about a third longer that way.
+- Training: ``x[:, present]`` (a small dense matrix, about 5% non-zero at batch 64) times the
+  gathered rows: at 20,000 columns a training step took about a third longer that way.
 - Inference: each ticket's token rows, weighted by its values, summed per ticket (a gather and
-  a segment sum, TensorFlow ops only, so that saved and served models need no compiled
-  kernel), so that memory follows the tokens present at any batch size (``predict`` scores
-  1,024 tickets per call).
+  a segment sum), so that memory follows the tokens present at any batch size (``predict``
+  scores 1,024 tickets per call); 4x slower than the kernels on the default model.
+
+A saved model holds weights and config only, so it loads and answers anywhere, with or without
+the kernels.
 
 Example:
     >>> layer = TokenDense(2, use_bias=False)
@@ -52,18 +54,20 @@ class TokenDense(layers.Dense):
     def call(self, inputs, training=None):
         if not isinstance(inputs, tf.SparseTensor):
             return super().call(inputs, training=training)
-        product = self._present_rows_sum if training else self._token_rows_sum
-        outputs = product(inputs)
+        compiled = kernels.compiled() if self.kernel.dtype == "float32" else None
+        if compiled is not None:
+            outputs = self._kernel_rows_sum(inputs, compiled)
+        elif training:
+            outputs = self._present_columns_matmul(inputs)
+        else:
+            outputs = self._token_rows_sum(inputs)
         if self.bias is not None:
             outputs = outputs + self.bias
         return self.activation(outputs) if self.activation is not None else outputs
 
-    def _present_rows_sum(self, inputs):
+    def _kernel_rows_sum(self, inputs, compiled):
         """``inputs @ kernel`` from the kernel rows of the distinct columns present, gathered
         once (so that their gradient has no repeated rows), by the compiled kernels."""
-        compiled = kernels.compiled()
-        if compiled is None or self.kernel.dtype != "float32":
-            return self._present_columns_matmul(inputs)
         columns, position = compiled.present_columns(inputs.indices, inputs.dense_shape)
         rows = tf.gather(_resource(self.kernel), columns)  # gradient: IndexedSlices, no repeats
         values = tf.cast(inputs.values, rows.dtype)
