@@ -41,11 +41,21 @@ class Explainer:
         self.model = ticket_model_of(serving)
         self.calibration = calibration_of(serving)
         self.top = top
-        self.tokens = {  # input name -> its tokens by id (id 0: the OOV slot)
-            name: tf.constant(["", *self.vectorizer.vocabularies[column]])
+        # Every input's tokens by id (id 0: its OOV slot), one input after another: a token's
+        # key is its id plus the offset of its input, so the chosen ones are looked up once.
+        vocabularies = [
+            ["", *self.vectorizer.vocabularies[column]]
             for name, column in schema.INPUT_COLUMNS.items()
             if name in self.vectorizer.input_names
-        }
+        ]
+        self.words = tf.constant([word for vocabulary in vocabularies for word in vocabulary])
+        self.offsets = dict(
+            zip(
+                [name for name in schema.INPUT_COLUMNS if name in self.vectorizer.input_names],
+                [sum(map(len, vocabularies[:i])) for i in range(len(vocabularies))],
+                strict=True,
+            )
+        )
 
     def __call__(self, inputs):
         """``{input: (n, 1) strings}`` -> ``(outputs, tokens, weights)``.
@@ -67,19 +77,20 @@ class Explainer:
             chosen_probability = tf.gather(probabilities, chosen, axis=1, batch_dims=1)
             score = tf.reduce_sum(tf.math.log(chosen_probability + 1e-12))
         gradients = tape.gradient(score, values)
-        shares, words = [], []
+        shares, keys = [], []
         for name, (ids, _) in tokens.items():
             share = gradients[name] * values[name]
             share = tf.where(ids.flat_values == 0, float("-inf"), share)  # never the OOV slot
             shares.append(ids.with_flat_values(share))
-            words.append(ids.with_flat_values(tf.gather(self.tokens[name], ids.flat_values)))
-        shares, words = tf.concat(shares, axis=1), tf.concat(words, axis=1)
+            keys.append(ids + self.offsets[name])
+        shares, keys = tf.concat(shares, axis=1), tf.concat(keys, axis=1)
         padded = shares.to_tensor(default_value=float("-inf"))
         wanted = tf.minimum(self.top * CANDIDATES, tf.shape(padded)[1])
         weights, order = tf.math.top_k(padded, k=wanted)
+        chosen = tf.gather(keys.to_tensor(), order, batch_dims=1)  # only these become strings
         if self.calibration is not None:
             outputs = {**outputs, DEPARTMENT: self.calibration(probabilities)}
-        return outputs, tf.gather(words.to_tensor(), order, batch_dims=1), weights
+        return outputs, tf.gather(self.words, chosen), weights
 
     def _vectors(self, tokens, values):
         """The model's input vectors from token ids and (watched) values, as the vectorizer
