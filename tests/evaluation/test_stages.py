@@ -295,7 +295,7 @@ def test_a_priority_only_model_is_registered_served_and_applied(priority_only):
 
 
 def test_predict_raises_data_errors_as_themselves_and_loses_no_row(priority_only, tmp_path):
-    """Errors met while reading (in the tf.data thread) keep their one-line DataError; an
+    """Errors met while reading (between model calls) keep their one-line DataError; an
     export whose rows are all unusable is an error with every row in the rejects file."""
     from ticket_triage.errors import DataError
     from ticket_triage.triage.bulk import triage_export
