@@ -148,6 +148,7 @@ def train(cfg):
             next(c for c in callbacks if isinstance(c, Throughput)),
             time.perf_counter() - started,
             cfg,
+            data.size("train"),
         )
         summary["learning_rate_at_end"] = float(keras.ops.convert_to_numpy(optimizer.learning_rate))
         if worker.chief:  # the other workers' models are thrown away
@@ -248,9 +249,11 @@ def seed_everything(seed, deterministic):
         tf.config.experimental.enable_op_determinism()
 
 
-def summarize(history, monitored, throughput, seconds, cfg):
+def summarize(history, monitored, throughput, seconds, cfg, train_tickets):
     """Final-epoch and best-epoch (by the checkpoint's ``monitored`` metric and mode) metrics,
-    and throughput."""
+    and throughput: the steps' (``tickets_per_second``, the throughput callback's) beside the
+    whole run's (``run_tickets_per_second``: the epochs' tickets over ``seconds``, everything
+    around the steps included; after a resume, over this process's ``seconds`` only)."""
     epochs = history.history
     values = epochs.get(monitored["monitor"]) or epochs["loss"]
     best = (
@@ -268,5 +271,6 @@ def summarize(history, monitored, throughput, seconds, cfg):
         "final": {name: float(series[-1]) for name, series in epochs.items()},
         "seconds": round(seconds, 2),
         "tickets_per_second": round(throughput.tickets_per_second, 1),
+        "run_tickets_per_second": round(len(values) * train_tickets / seconds, 1),
         "config": OmegaConf.to_container(cfg.trainer, resolve=True),
     }
