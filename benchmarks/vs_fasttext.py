@@ -298,8 +298,8 @@ def latency(root, store, requests, http):
     import mlflow
 
     from benchmarks.serving_latency import tickets, timed
+    from ticket_triage.triage.artifacts import load_predictor
     from ticket_triage.triage.mlflow_model import request_inputs
-    from ticket_triage.triage.predictor import Predictor
 
     mlflow.set_tracking_uri(store)
     model_uri = json.loads((root / "models" / "mlflow_run.json").read_text())["model_uri"]
@@ -311,7 +311,7 @@ def latency(root, store, requests, http):
 
     served = mlflow.pyfunc.load_model(model_uri)
     timed(lambda: served.predict(one), 20)
-    predictor = Predictor.load(root / "models")
+    predictor = load_predictor(root / "models")
     inputs = request_inputs(one, predictor.input_names)
     timed(lambda: predictor.predict(inputs), 20)
     model = fasttext.load_model(str(root / "fasttext.bin"))
