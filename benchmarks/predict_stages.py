@@ -63,17 +63,19 @@ class Stages:
 
 
 def in_parallel_calls(function, inputs, batch_size, parallel_calls):
-    """Run a traced ``function`` over every batch of ``inputs`` as ``Predictor`` does."""
+    """Run a traced ``function`` over every batch of ``inputs`` as ``Predictor`` does: one
+    call per core at a time, in threads."""
+    from concurrent.futures import ThreadPoolExecutor
+
     import tensorflow as tf
 
-    dataset = (
-        tf.data.Dataset.from_tensor_slices(inputs)
-        .batch(batch_size)
-        .map(function, num_parallel_calls=parallel_calls, deterministic=True)
-        .prefetch(parallel_calls)
-    )
-    for _ in dataset:
-        pass
+    size = len(next(iter(inputs.values())))
+    batches = [
+        {name: tf.constant(value[start : start + batch_size]) for name, value in inputs.items()}
+        for start in range(0, size, batch_size)
+    ]
+    with ThreadPoolExecutor(parallel_calls) as calls:
+        list(calls.map(function, batches))
 
 
 def measure(export, models_dir, output, rounds):
