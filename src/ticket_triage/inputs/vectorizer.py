@@ -281,7 +281,10 @@ def _distinct(ids, idf):
         copies = tf.cumsum(tf.cast(first, tf.int64)) - 1  # each key's distinct position
         values = tf.math.segment_sum(tf.gather(idf, keys % width), copies)
     tickets = tf.RaggedTensor.from_value_rowids(
-        distinct % width, distinct // width, ids.nrows(), validate=False  # in order by making
+        distinct % width,
+        distinct // width,
+        ids.nrows(),
+        validate=False,  # in order by making
     )
     return tickets, tickets.with_flat_values(values)
 
