@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Compile the optional kernels of sparse training (src/ticket_triage/kernels/*.cc: TokenDense's
-# training product, SparseRMSprop's row update) into one library, against the venv's TensorFlow.
+# Compile the optional kernels of the sparse path (src/ticket_triage/kernels/*.cc: TokenDense's
+# product, SparseRMSprop's row update) into one library, against the venv's TensorFlow.
 #
 #   scripts/build-kernels.sh <python of the venv>                 build the library
 #   scripts/build-kernels.sh <python of the venv> --check M...    compile only, once per -march=M

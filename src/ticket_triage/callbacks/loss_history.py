@@ -47,8 +47,8 @@ class LossHistory(keras.callbacks.Callback):
     def on_train_begin(self, logs=None):
         self.out_dir.mkdir(parents=True, exist_ok=True)
         self.per_batch_losses = []
+        self._finish_plots()  # of an earlier training that raised before its end
         self._painter = ThreadPoolExecutor(max_workers=1, thread_name_prefix="loss-history")
-        self._plots = []
 
     def on_epoch_begin(self, epoch, logs=None):
         self._epoch = epoch
@@ -75,8 +75,13 @@ class LossHistory(keras.callbacks.Callback):
 
     def on_train_end(self, logs=None):
         """Wait for the plots; a plot that failed raises here."""
-        self._painter.shutdown(wait=True)
-        for plot in self._plots:
+        self._finish_plots()
+
+    def _finish_plots(self):
+        if self._painter is not None:
+            self._painter.shutdown(wait=True)
+        plots, self._painter, self._plots = self._plots, None, []
+        for plot in plots:
             plot.result()
 
     def get_state(self):

@@ -88,7 +88,8 @@ class Recipe:
         cjk_ngrams: replace the text by ``CJK_UNIGRAMS`` and ``CJK_BIGRAMS`` of it, joined.
         plain_clean: replacements that give the same tokens as the whole recipe on a
             ``PLAIN_TEXT`` (then ASCII lower-casing, no CJK steps), or ``None``: the recipe is
-            short already. TensorFlow sends each plain text this way: one regex pass of eight.
+            short already. TensorFlow sends each plain text this way: one regex replacement
+            instead of ten.
     """
 
     clean: tuple

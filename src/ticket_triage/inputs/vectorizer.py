@@ -39,7 +39,7 @@ def tf_tokenize(strings, mode="auto", ngrams=1, max_tokens=None):
 
     Both run the same ``tokenizer.Recipe`` (the same RE2 patterns), so a token the vocabulary
     holds is the token the model sees. Plain texts (printable ASCII) take the recipe's short
-    path (``Recipe.for_plain_text``: the same tokens, one regex pass of eight), the others the
+    path (``Recipe.for_plain_text``: the same tokens, one regex replacement of ten), the others the
     whole recipe; a batch of plain texts only (the common case) is not split at all.
 
     Example:

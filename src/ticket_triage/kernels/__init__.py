@@ -1,4 +1,4 @@
-"""The project's optional compiled TensorFlow kernels, for the two hot spots of sparse training.
+"""The project's optional compiled TensorFlow kernels, for the two hot spots of the sparse path.
 
 At the chapter's vocabulary caps (20,000 input columns) a training step on sparse inputs is
 mostly the first layer and its optimizer update, over the 2,000 or so kernel rows a batch

@@ -1,4 +1,4 @@
-// TokenDense's training product, x @ kernel for a sparse x, at a cost that follows its entries.
+// TokenDense's product (training and inference), x @ kernel for a sparse x, at a cost that follows its entries.
 //
 // PresentColumns: the distinct columns of a batch's entries, in first-seen order, and each
 //   entry's position among them (tf.unique on the columns, with an array indexed by column

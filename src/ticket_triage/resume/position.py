@@ -23,6 +23,23 @@ class Position:
         """The first batch to train in ``epoch``: the consumed ones of the resumed epoch skipped."""
         return self.batch if epoch == self.epoch else 0
 
+    def tickets_before(self, epoch_tickets, batch_size):
+        """A function: epochs ended in all -> tickets trained from here on (none before it).
+
+        Example:
+            >>> Position(2, 10).tickets_before(1000, 50)(5)  # epochs 3-5, less 10 batches
+            2500
+        """
+
+        def trained(epochs):
+            if self.finished or epochs <= self.epoch:
+                return 0
+            return (epochs - self.epoch) * epoch_tickets - min(
+                self.batch * batch_size, epoch_tickets
+            )
+
+        return trained
+
     def remaining_epochs(self, epochs):
         """The epochs still to train (the resumed one included), out of ``epochs``."""
         return range(self.epoch, self.epoch if self.finished else max(epochs, self.epoch))

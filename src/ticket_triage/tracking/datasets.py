@@ -20,8 +20,9 @@ def split_inputs(prepared_dir, frames):
     """``mlflow.entities.DatasetInput`` for each split in ``frames`` (name -> DataFrame).
 
     The schema is inferred from a split's first ``SCHEMA_ROWS`` rows, its profile (row count)
-    from all of them: MLflow infers a schema value by value: 0.9 s for the default splits on 2
-    cores (their tag lists), for the same schema.
+    from all of them: MLflow infers a schema value by value, 0.9 s for the default splits on 2
+    cores (their tag lists). A column whose first rows are all missing may then be logged
+    without its type; the run's page shows what the first rows hold.
     """
     import mlflow.data
     from mlflow.entities import Dataset, DatasetInput, InputTag

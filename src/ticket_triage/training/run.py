@@ -139,6 +139,7 @@ def train(cfg):
             strategy.num_replicas_in_sync,
             "" if worker.count == 1 else f", worker {worker.index} of {worker.count}",
         )
+        start = plan.start  # where this process begins: the backup's position after a resume
         started = time.perf_counter()
         with tracked_run(run):  # the MLflow run ends FINISHED, FAILED or KILLED, whatever happens
             history = loop(model, data, objectives, optimizer, callbacks, cfg.trainer.epochs, plan)
@@ -148,7 +149,7 @@ def train(cfg):
             next(c for c in callbacks if isinstance(c, Throughput)),
             time.perf_counter() - started,
             cfg,
-            data.size("train"),
+            trained_here=start.tickets_before(data.size("train"), cfg.trainer.batch_size),
         )
         summary["learning_rate_at_end"] = float(keras.ops.convert_to_numpy(optimizer.learning_rate))
         if worker.chief:  # the other workers' models are thrown away
@@ -249,11 +250,14 @@ def seed_everything(seed, deterministic):
         tf.config.experimental.enable_op_determinism()
 
 
-def summarize(history, monitored, throughput, seconds, cfg, train_tickets):
+def summarize(history, monitored, throughput, seconds, cfg, trained_here):
     """Final-epoch and best-epoch (by the checkpoint's ``monitored`` metric and mode) metrics,
     and throughput: the steps' (``tickets_per_second``, the throughput callback's) beside the
-    whole run's (``run_tickets_per_second``: the epochs' tickets over ``seconds``, everything
-    around the steps included; after a resume, over this process's ``seconds`` only)."""
+    whole run's (``run_tickets_per_second``: the tickets this process trained over its
+    ``seconds``, everything around the steps included).
+
+    ``trained_here(epochs)``: the tickets trained in this process after ``epochs`` epochs in
+    all (a resumed run's history holds the epochs before the crash too)."""
     epochs = history.history
     values = epochs.get(monitored["monitor"]) or epochs["loss"]
     best = (
@@ -271,6 +275,6 @@ def summarize(history, monitored, throughput, seconds, cfg, train_tickets):
         "final": {name: float(series[-1]) for name, series in epochs.items()},
         "seconds": round(seconds, 2),
         "tickets_per_second": round(throughput.tickets_per_second, 1),
-        "run_tickets_per_second": round(len(values) * train_tickets / seconds, 1),
+        "run_tickets_per_second": round(trained_here(len(values)) / seconds, 1),
         "config": OmegaConf.to_container(cfg.trainer, resolve=True),
     }

@@ -100,30 +100,34 @@ class Predictor:
         """
         items = iter(items)
         in_flight = collections.deque()  # (key, size, futures of its batches), oldest first
-        with ThreadPoolExecutor(PARALLEL_CALLS, thread_name_prefix="predict") as calls:
+        calls = ThreadPoolExecutor(PARALLEL_CALLS, thread_name_prefix="predict")
+        try:
             while True:
                 try:
                     item = next(items, None)
+                    if item is not None:
+                        in_flight.append(self._submitted(calls, *item))
                 except Exception:
                     while in_flight:  # the items before the failure are answered first
                         yield _answer(*in_flight.popleft())
                     raise
-                if item is not None:
-                    key, inputs = item
-                    size = len(next(iter(inputs.values())))
-                    batches = [
-                        {
-                            name: value[start : start + self.batch_size]
-                            for name, value in inputs.items()
-                        }
-                        for start in range(0, size, self.batch_size)
-                    ]
-                    futures = [calls.submit(self._call, _strings(batch)) for batch in batches]
-                    in_flight.append((key, size, futures))
                 if in_flight and (item is None or len(in_flight) > 1):
                     yield _answer(*in_flight.popleft())
                 if item is None and not in_flight:
                     return
+        finally:  # an error or a caller that stops early: the queued calls are dropped
+            calls.shutdown(wait=True, cancel_futures=True)
+
+    def _submitted(self, calls, key, inputs):
+        """``(key, size, futures)``: the item's batches handed to the model's threads."""
+        size = len(next(iter(inputs.values())))
+        batches = [
+            _strings(
+                {name: value[start : start + self.batch_size] for name, value in inputs.items()}
+            )
+            for start in range(0, size, self.batch_size)
+        ]
+        return key, size, [calls.submit(self._call, batch) for batch in batches]
 
 
 def _strings(inputs):
