@@ -26,6 +26,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.scratch import path_overrides  # noqa: E402
+
 OUT = ROOT / "benchmarks" / "results" / "quality.json"
 HADOOP = ["data=hadoop_jira", f"data.path={ROOT.parent}/shared/realdata/hadoop_bugs.csv"]
 DATASETS = {  # name -> prepare overrides
@@ -95,12 +97,7 @@ def run_dataset(root, data_overrides, overrides, args):
     from ticket_triage.evaluation.report import evaluate
     from ticket_triage.training.run import train
 
-    paths = [
-        f"paths.data_dir={root}/data",
-        f"paths.models_dir={root}/models",
-        f"paths.reports_dir={root}/reports",
-        f"paths.backup_dir={root}/backup",
-    ]
+    paths = path_overrides(root)
     count = [f"data.num_tickets={args.tickets}"] if "data=synthetic" in data_overrides else []
     seed = [f"seed={args.seed}"]
     preparing = [o for o in overrides if o.startswith(PREPARE_KEYS)]

@@ -51,6 +51,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.scratch import path_overrides  # noqa: E402
+
 OUT = ROOT / "benchmarks" / "results" / "train_overhead.json"
 EXTRAS_OFF = [
     "callbacks.tensorboard.enabled=false",
@@ -283,15 +285,6 @@ def breakdown(timeline, summary, train_tickets, train_seconds):
     }
 
 
-def paths(root):
-    return [
-        f"paths.data_dir={root}/data",
-        f"paths.models_dir={root}/models",
-        f"paths.reports_dir={root}/reports",
-        f"paths.backup_dir={root}/backup",
-    ]
-
-
 def run_row(root, store, overrides):
     """Train once with ``overrides``, instrumented; return its breakdown."""
     from tests.conftest import compose_config
@@ -301,7 +294,7 @@ def run_row(root, store, overrides):
     from ticket_triage.training.run import train
 
     tracking = [] if "tracking=none" in overrides else [f"tracking.uri={store}"]
-    cfg = compose_config("train", [*paths(root), *tracking, *overrides])
+    cfg = compose_config("train", [*path_overrides(root), *tracking, *overrides])
     started = time.perf_counter()
     summary = train(cfg)
     seconds = time.perf_counter() - started
@@ -335,7 +328,7 @@ def main():
         prepare_dataset(
             compose_config(
                 "prepare",
-                [*paths(scratch), f"data.num_tickets={args.tickets}", f"seed={args.seed}"],
+                [*path_overrides(scratch), f"data.num_tickets={args.tickets}", f"seed={args.seed}"],
             )
         )
         names = args.only.split(",")

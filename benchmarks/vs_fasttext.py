@@ -56,6 +56,8 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.scratch import path_overrides  # noqa: E402
+
 OUT = ROOT / "benchmarks" / "results" / "vs_fasttext.json"
 DEFAULT_HADOOP = ROOT.parent / "shared" / "realdata" / "hadoop_bugs.csv"
 DATASETS = {  # name -> prepare overrides (the Hadoop path is added at run time)
@@ -136,15 +138,6 @@ def fasttext_predict(model_file, export, output):
 # --- the run ---------------------------------------------------------------------------------
 
 
-def paths(root):
-    return [
-        f"paths.data_dir={root}/data",
-        f"paths.models_dir={root}/models",
-        f"paths.reports_dir={root}/reports",
-        f"paths.backup_dir={root}/backup",
-    ]
-
-
 def process(command):
     """Run ``command`` (a Python module or script and its arguments) in a new process.
 
@@ -190,20 +183,24 @@ def compare_on(root, data_overrides, store, args):
 
     count = [f"data.num_tickets={args.tickets}"] if "data=synthetic" in data_overrides else []
     seed = [f"seed={args.seed}"]
-    prepare_dataset(compose_config("prepare", [*paths(root), *data_overrides, *count, *seed]))
+    prepare_dataset(
+        compose_config("prepare", [*path_overrides(root), *data_overrides, *count, *seed])
+    )
     prepared = root / "data" / "prepared"
 
     wall, _ = process(
         [
             "-m",
             "pipelines.train",
-            *paths(root),
+            *path_overrides(root),
             f"tracking.uri={store}",
             f"hydra.run.dir={root}/hydra",
         ]
     )
     trained = json.loads((root / "reports" / "train_metrics.json").read_text())
-    metrics = evaluate(compose_config("evaluate", paths(root)))  # the store the run went to
+    metrics = evaluate(
+        compose_config("evaluate", path_overrides(root))
+    )  # the store the run went to
     ft_wall, _ = process(
         [
             __file__,
